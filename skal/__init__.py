@@ -1,0 +1,21 @@
+"""skal: active learning for scikit-learn, done properly.
+
+Meta-estimators that wrap any scikit-learn estimator (a Pipeline too, or a
+network through scikeras / skorch), ``query`` the pool samples worth labeling
+and ``teach`` the labels back, while staying real scikit-learn estimators:
+``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` all work.
+"""
+
+from skal.base import UNLABELED, BaseActiveLearner
+from skal.baseline import RandomSampler
+from skal.uncertainty import UncertaintySamplingClassifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "UNLABELED",
+    "BaseActiveLearner",
+    "RandomSampler",
+    "UncertaintySamplingClassifier",
+    "__version__",
+]

@@ -1,0 +1,369 @@
+"""Informativeness measures: probabilities in, one score per sample out.
+
+Every function here is pure numpy/scipy, vectorised over samples, and follows
+one convention: **higher means more informative**. Nothing here knows about
+estimators or state, so the math can be property-tested on its own.
+
+Shapes
+------
+- ``proba``: ``(n_samples, n_classes)``, rows on the probability simplex.
+- ``member_proba``: ``(n_members, n_samples, n_classes)``, one ``proba`` per
+  committee member, ensemble member or stochastic (MC-dropout) forward pass.
+- ``votes``: ``(n_members, n_samples)`` integer class indices in
+  ``[0, n_classes)``.
+"""
+
+import numpy as np
+from scipy.special import entr, rel_entr
+
+__all__ = [
+    "UNCERTAINTY_MEASURES",
+    "COMMITTEE_MEASURES",
+    "least_confidence",
+    "margin",
+    "ratio",
+    "entropy",
+    "vote_entropy",
+    "consensus_entropy",
+    "kl_max_disagreement",
+    "variation_ratios",
+    "mutual_information",
+    "committee_variance",
+]
+
+
+def _check_proba(proba, name="proba", ndim=2):
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim != ndim:
+        raise ValueError(
+            f"{name} must be a {ndim}-d array of probabilities, got shape "
+            f"{proba.shape}."
+        )
+    if proba.shape[-1] == 0:
+        raise ValueError(f"{name} has no class column (shape {proba.shape}).")
+    if np.isnan(proba).any():
+        raise ValueError(
+            f"{name} contains NaN; the estimator's predict_proba returned "
+            "invalid probabilities."
+        )
+    return proba
+
+
+def _top_two(proba):
+    """Largest and second largest probability of each row."""
+    if proba.shape[1] == 1:
+        return proba[:, 0], np.zeros(proba.shape[0])
+    # Partition instead of a full sort: O(n_classes) per row.
+    part = np.partition(proba, proba.shape[1] - 2, axis=1)
+    return part[:, -1], part[:, -2]
+
+
+def least_confidence(proba):
+    """Least confidence: ``1 - max_k p_k``.
+
+    Lewis & Gale (1994). Zero on a one-hot row, ``1 - 1/K`` on the uniform row.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted class probabilities.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skal.scoring import least_confidence
+    >>> least_confidence([[0.9, 0.1], [0.5, 0.5]])
+    array([0.1, 0.5])
+    """
+    proba = _check_proba(proba)
+    return 1.0 - proba.max(axis=1)
+
+
+def margin(proba):
+    """Margin uncertainty: ``1 - (p_(1) - p_(2))``.
+
+    Scheffer et al. (2001): the gap between the two most probable classes,
+    turned so that a small gap scores high. In ``[0, 1]``; zero on a one-hot
+    row, one on the uniform row.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted class probabilities.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skal.scoring import margin
+    >>> margin([[0.7, 0.2, 0.1], [0.4, 0.4, 0.2]])
+    array([0.5, 1. ])
+    """
+    proba = _check_proba(proba)
+    first, second = _top_two(proba)
+    return 1.0 - (first - second)
+
+
+def ratio(proba):
+    """Ratio of the two largest probabilities: ``p_(2) / p_(1)``.
+
+    A scale-free variant of the margin. In ``[0, 1]``; zero on a one-hot row,
+    one whenever the two leading classes tie.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted class probabilities.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skal.scoring import ratio
+    >>> ratio([[0.8, 0.2], [0.5, 0.5]])
+    array([0.25, 1.  ])
+    """
+    proba = _check_proba(proba)
+    first, second = _top_two(proba)
+    return np.divide(second, first, out=np.zeros_like(first), where=first > 0)
+
+
+def entropy(proba):
+    """Shannon entropy of the predictive distribution, in nats.
+
+    Shannon (1948); as a query strategy, Settles (2009). In ``[0, log K]``:
+    zero on a one-hot row, ``log K`` on the uniform row; ``0 log 0 = 0``.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted class probabilities.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.scoring import entropy
+    >>> np.round(entropy([[1.0, 0.0], [0.5, 0.5]]), 4)
+    array([0.    , 0.6931])
+    """
+    proba = _check_proba(proba)
+    return entr(proba).sum(axis=1)
+
+
+def _vote_fractions(votes, n_classes):
+    votes = np.asarray(votes)
+    if votes.ndim != 2:
+        raise ValueError(
+            f"votes must have shape (n_members, n_samples), got {votes.shape}."
+        )
+    if n_classes < 1:
+        raise ValueError(f"n_classes must be >= 1, got {n_classes}.")
+    if votes.size and (votes.min() < 0 or votes.max() >= n_classes):
+        raise ValueError(
+            f"votes must be class indices in [0, {n_classes}); got values in "
+            f"[{votes.min()}, {votes.max()}]. Encode labels with "
+            "np.searchsorted(classes_, labels) first."
+        )
+    n_members, n_samples = votes.shape
+    # One bincount over (sample, class) cells instead of a loop over members.
+    cells = votes.astype(np.intp) + n_classes * np.arange(n_samples)
+    counts = np.bincount(cells.ravel(), minlength=n_samples * n_classes)
+    return counts.reshape(n_samples, n_classes) / n_members
+
+
+def vote_entropy(votes, n_classes):
+    """Vote entropy of a committee's hard votes.
+
+    Dagan & Engelson (1995): the entropy of the fraction of members voting for
+    each class. Zero when the committee agrees, ``log(min(K, M))`` at most.
+
+    Parameters
+    ----------
+    votes : array-like of shape (n_members, n_samples)
+        Each member's predicted class index for each sample.
+    n_classes : int
+        Number of classes ``K``.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.scoring import vote_entropy
+    >>> np.round(vote_entropy([[0, 0], [0, 1]], n_classes=2), 4)
+    array([0.    , 0.6931])
+    """
+    return entr(_vote_fractions(votes, n_classes)).sum(axis=1)
+
+
+def variation_ratios(votes, n_classes):
+    """Variation ratio of a committee's votes: ``1 - (modal count / M)``.
+
+    Freeman (1965); used with MC-dropout samples by Gal et al. (2017). Zero
+    when all members agree.
+
+    Parameters
+    ----------
+    votes : array-like of shape (n_members, n_samples)
+        Each member's predicted class index for each sample.
+    n_classes : int
+        Number of classes ``K``.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skal.scoring import variation_ratios
+    >>> variation_ratios([[0, 1], [0, 1], [0, 0], [0, 2]], n_classes=3)
+    array([0. , 0.5])
+    """
+    return 1.0 - _vote_fractions(votes, n_classes).max(axis=1)
+
+
+def consensus_entropy(member_proba):
+    """Entropy of the committee's mean predictive distribution.
+
+    McCallum & Nigam (1998) "soft vote entropy". In ``[0, log K]``.
+
+    Parameters
+    ----------
+    member_proba : array-like of shape (n_members, n_samples, n_classes)
+        Each member's predicted probabilities.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.scoring import consensus_entropy
+    >>> p = [[[1.0, 0.0]], [[0.0, 1.0]]]
+    >>> np.round(consensus_entropy(p), 4)
+    array([0.6931])
+    """
+    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
+    return entr(member_proba.mean(axis=0)).sum(axis=1)
+
+
+def kl_max_disagreement(member_proba):
+    """Largest KL divergence of a member from the committee consensus.
+
+    McCallum & Nigam (1998): ``max_m KL(p_m || mean_m p_m)``. Zero when all
+    members agree; at most ``log M``.
+
+    Parameters
+    ----------
+    member_proba : array-like of shape (n_members, n_samples, n_classes)
+        Each member's predicted probabilities.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.scoring import kl_max_disagreement
+    >>> p = [[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]]
+    >>> np.round(kl_max_disagreement(p), 4)
+    array([0.6931, 0.    ])
+    """
+    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
+    consensus = member_proba.mean(axis=0, keepdims=True)
+    # rel_entr gives 0 where p_m == 0; consensus > 0 wherever p_m > 0.
+    kl = rel_entr(member_proba, consensus).sum(axis=2)
+    return np.maximum(kl.max(axis=0), 0.0)
+
+
+def mutual_information(member_proba):
+    """BALD: mutual information between the prediction and the model.
+
+    Houlsby et al. (2011), with MC dropout Gal et al. (2017):
+    ``H(mean_m p_m) - mean_m H(p_m)``. In ``[0, consensus_entropy]``: high
+    when members are individually confident but disagree.
+
+    Parameters
+    ----------
+    member_proba : array-like of shape (n_members, n_samples, n_classes)
+        Probabilities from committee members, ensemble members or stochastic
+        forward passes.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.scoring import mutual_information
+    >>> p = [[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]]
+    >>> np.round(mutual_information(p), 4)
+    array([0.6931, 0.    ])
+    """
+    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
+    total = entr(member_proba.mean(axis=0)).sum(axis=1)
+    expected = entr(member_proba).sum(axis=2).mean(axis=0)
+    # Jensen guarantees 0 <= MI <= total; clip the floating-point excess.
+    return np.clip(total - expected, 0.0, total)
+
+
+def committee_variance(member_predictions):
+    """Variance of a regression committee's predictions (Burbidge et al. 2007).
+
+    Parameters
+    ----------
+    member_predictions : array-like of shape (n_members, n_samples)
+        Each member's predicted target.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skal.scoring import committee_variance
+    >>> committee_variance([[1.0, 2.0], [3.0, 2.0]])
+    array([1., 0.])
+    """
+    preds = np.asarray(member_predictions, dtype=float)
+    if preds.ndim != 2:
+        raise ValueError(
+            "member_predictions must have shape (n_members, n_samples), got "
+            f"{preds.shape}."
+        )
+    return preds.var(axis=0)
+
+
+#: Single-model measures, by the name used for ``strategy=``.
+UNCERTAINTY_MEASURES = {
+    "least_confidence": least_confidence,
+    "margin": margin,
+    "ratio": ratio,
+    "entropy": entropy,
+}
+
+#: Committee measures on member probabilities, by the name used for
+#: ``disagreement=``. Vote-based measures take votes instead.
+COMMITTEE_MEASURES = {
+    "vote_entropy": vote_entropy,
+    "consensus_entropy": consensus_entropy,
+    "kl_max_disagreement": kl_max_disagreement,
+    "variation_ratios": variation_ratios,
+    "mutual_information": mutual_information,
+}
