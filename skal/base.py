@@ -199,9 +199,10 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         a clone of ``estimator``.
 
         With ``budget=N``, ``y`` must be fully labeled (every value, ``-1``
-        included, is then a class label): it is used as the oracle of a simulation that starts from ``n_initial`` rows and buys
-        ``batch_size`` labels per round, chosen by this strategy, until ``N``
-        labels are bought. ``estimator_`` is then trained on those ``N``
+        included, is then a class label): it is used as the oracle of a
+        simulation that starts from ``n_initial`` rows and buys ``batch_size``
+        labels per round, chosen by this strategy, until ``N`` labels are
+        bought. ``estimator_`` is then trained on those ``N``
         labels, so ``score`` measures what the strategy achieves on a budget.
 
         Parameters
