@@ -235,6 +235,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self._y_extra = np.empty(0, dtype=y.dtype)
         self.n_labeled_ = 0
         self.history_ = []
+        # Unfitted until labels arrive, so predict raises NotFittedError.
+        self.estimator_ = clone(self.estimator)
         if self._is_classification() and getattr(self, "classes", None) is not None:
             self.classes_ = self._declared_classes()
 

@@ -125,8 +125,9 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
             raise TypeError(
                 f"{type(self).__name__}(strategy={self.strategy!r}) needs an "
                 f"estimator with predict_proba; {self.estimator!r} has none. Use "
-                "a probabilistic classifier (e.g. SVC(probability=True)), wrap it "
-                "in sklearn.calibration.CalibratedClassifierCV, or use "
+                "a probabilistic classifier, wrap it in "
+                "sklearn.calibration.CalibratedClassifierCV(estimator, "
+                "ensemble=False), or use "
                 "RandomSampler, which needs no probabilities."
             )
 
