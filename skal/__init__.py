@@ -8,14 +8,21 @@ and ``teach`` the labels back, while staying real scikit-learn estimators:
 
 from skal.base import UNLABELED, BaseActiveLearner
 from skal.baseline import RandomSampler
-from skal.uncertainty import UncertaintySamplingClassifier
+from skal.committee import CommitteeRegressor, CommitteeSampler
+from skal.uncertainty import (
+    UncertaintySamplingClassifier,
+    UncertaintySamplingRegressor,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "UNLABELED",
     "BaseActiveLearner",
+    "CommitteeRegressor",
+    "CommitteeSampler",
     "RandomSampler",
     "UncertaintySamplingClassifier",
+    "UncertaintySamplingRegressor",
     "__version__",
 ]

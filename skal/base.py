@@ -8,7 +8,7 @@ estimator. A strategy subclass only says how to score rows
 (``_score_rows``) and what its estimator must offer (``_check_estimator``).
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import (
@@ -18,29 +18,75 @@ from sklearn.base import (
     clone,
     is_classifier,
 )
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state, gen_batches, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from skal._data import as_rows, n_rows, stack_rows, take_rows
-from skal.selection import chunk_rows, chunked_top_k, kmeans_representatives
+from skal.selection import (
+    check_features,
+    chunk_rows,
+    chunked_top_k,
+    cluster_diverse,
+    density_weighted,
+    information_density,
+    kcenter_greedy,
+    kmeans_representatives,
+    ranked_batch,
+    representatives,
+)
 
-__all__ = ["BaseActiveLearner", "UNLABELED"]
+__all__ = [
+    "BaseActiveLearner",
+    "UNLABELED",
+    "BATCH_STRATEGIES",
+    "BATCH_PARAMETER_CONSTRAINTS",
+    "INITIAL_STRATEGIES",
+]
 
 #: Marker of an unlabeled row in ``y`` for classification (scikit-learn's
 #: semi-supervised convention). Regression marks unlabeled rows with NaN.
 UNLABELED = -1
 
+#: How ``query`` turns scores into a batch (the ``batch_strategy`` parameter):
+#: the ``k`` best ("top_k"), or a batch that is also diverse in feature space.
+BATCH_STRATEGIES = ("top_k", "ranked", "kcenter", "cluster")
+
+#: Constraints of the batch-diversity parameters. A learner offers them by
+#: adding ``batch_strategy="top_k"`` and ``density_weight=0.0`` to its
+#: ``__init__`` and ``**BATCH_PARAMETER_CONSTRAINTS`` to its constraints;
+#: :meth:`BaseActiveLearner.query` reads them (and treats a learner without
+#: them as plain top-k).
+BATCH_PARAMETER_CONSTRAINTS = {
+    "batch_strategy": [StrOptions(set(BATCH_STRATEGIES))],
+    "density_weight": [Interval(Real, 0, None, closed="left")],
+}
+
+#: Label-free cold starts (the ``initial`` parameter).
+INITIAL_STRATEGIES = ("random", "kmeans", "kcenter", "density")
+
+# kcenter and cluster diversity choose among the 10 * batch_size best-scored
+# samples: Zhdanov's (2019) pre-filter, which keeps the batch informative and
+# the distance work independent of the pool size.
+_CANDIDATES_PER_PICK = 10
+# Rows the information density of a sample is averaged over.
+_DENSITY_REFERENCE = 1000
+
+
+def _templates(estimator):
+    """The estimators a learner wraps: one, or a committee's list of them."""
+    return list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
+
 
 def _estimator_has(attr):
-    """Check the fitted estimator if there is one, else the unfitted one."""
+    """Check the fitted estimator if there is one, else the unfitted one(s)."""
 
     def check(self):
         if hasattr(self, "estimator_"):
             return hasattr(self.estimator_, attr)
-        return hasattr(self.estimator, attr)
+        return all(hasattr(est, attr) for est in _templates(self.estimator))
 
     return check
 
@@ -59,7 +105,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "budget": [Interval(Integral, 1, None, closed="left"), None],
         "n_initial": [Interval(Integral, 1, None, closed="left")],
-        "initial": [StrOptions({"random", "kmeans"})],
+        "initial": [StrOptions(set(INITIAL_STRATEGIES))],
         "random_state": ["random_state"],
     }
 
@@ -160,7 +206,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 )
             declared = getattr(self, "classes", None) is not None
             self.classes_ = self._declared_classes() if declared else seen
-        self.estimator_ = clone(self.estimator).fit(X_train, y_train)
+        self.estimator_ = self._fit_estimator(X_train, y_train)
         self._column_map = None
         if self._is_classification():
             est_classes = getattr(self.estimator_, "classes_", None)
@@ -168,6 +214,10 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 est_classes, self.classes_
             ):
                 self._column_map = np.searchsorted(self.classes_, est_classes)
+
+    def _fit_estimator(self, X, y):
+        """The fitted model behind predict; committees fit their members here."""
+        return clone(self.estimator).fit(X, y)
 
     def _model_ready(self):
         return self.n_labeled_ > 0
@@ -299,6 +349,11 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             pos = kmeans_representatives(
                 take_rows(X, candidates), k, random_state=self._rng
             )
+        elif self.initial in ("kcenter", "density"):
+            feats = self._diversity_features(
+                take_rows(X, candidates), f"initial={self.initial!r}"
+            )
+            pos = representatives(feats, k, method=self.initial, random_state=self._rng)
         else:
             pos = self._rng.choice(candidates.shape[0], size=k, replace=False)
         return candidates[pos], np.zeros(k)
@@ -353,15 +408,128 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if not self._model_ready():
             idx, scores = self._cold_start(source, candidates, k)
         else:
+            idx, scores = self._select(source, candidates, k, remembered)
+        return (idx, scores) if return_scores else idx
+
+    # -------------------------------------------------------- batch diversity
+    def _select(self, source, candidates, k, remembered):
+        """Choose ``k`` of ``candidates`` (rows of ``source``) with the model.
+
+        "top_k" streams the pool chunk by chunk and keeps the running best
+        ``k``; the diversity strategies need features (see
+        :meth:`_diversity_features`) and, for "kcenter" and "cluster", only
+        those of the ``10 * k`` best-scored samples.
+        """
+        strategy = getattr(self, "batch_strategy", "top_k")
+        n_pool = candidates.shape[0]
+        score_fn = self._score_fn(source, candidates, remembered)
+        chunk_size = chunk_rows(n_pool, self._row_bytes())
+        if strategy == "top_k":
             pos, scores = chunked_top_k(
-                lambda sl: self._score_rows(take_rows(source, candidates[sl])),
+                score_fn,
                 n_pool,
                 k,
                 random_state=self._rng,
-                chunk_size=chunk_rows(n_pool, self._row_bytes()),
+                chunk_size=chunk_size,
             )
-            idx = candidates[pos]
-        return (idx, scores) if return_scores else idx
+            return candidates[pos], scores
+        what = f"batch_strategy={strategy!r}"
+        if strategy == "ranked":
+            scores = np.concatenate(
+                [score_fn(sl) for sl in gen_batches(n_pool, chunk_size)]
+            )
+            feats = self._diversity_features(take_rows(source, candidates), what)
+            pos = ranked_batch(
+                scores,
+                feats,
+                k,
+                X_labeled=self._labeled_features(what),
+                random_state=self._rng,
+            )
+            return candidates[pos], scores[pos]
+        m = min(n_pool, _CANDIDATES_PER_PICK * k)
+        top, top_scores = chunked_top_k(
+            score_fn, n_pool, m, random_state=self._rng, chunk_size=chunk_size
+        )
+        feats = self._diversity_features(take_rows(source, candidates[top]), what)
+        if strategy == "kcenter":
+            pos = kcenter_greedy(
+                feats,
+                k,
+                X_labeled=self._labeled_features(what),
+                scores=top_scores,
+                random_state=self._rng,
+            )
+        else:
+            pos = cluster_diverse(
+                top_scores, feats, k, n_candidates=m, random_state=self._rng
+            )
+        return candidates[top[pos]], top_scores[pos]
+
+    def _score_fn(self, source, candidates, remembered):
+        """``slice -> scores`` of candidate rows, density-weighted if asked."""
+        beta = getattr(self, "density_weight", 0.0)
+
+        def score(sl):
+            return self._score_rows(take_rows(source, candidates[sl]))
+
+        if not beta:
+            return score
+        what = f"density_weight={beta}"
+        if remembered:
+            density = self._remembered_density(what)[candidates]
+
+            def weighted(sl):
+                return density_weighted(score(sl), density[sl], beta)
+
+            return weighted
+        reference = self._density_reference(source, candidates, what)
+
+        def weighted_new(sl):
+            feats = self._diversity_features(take_rows(source, candidates[sl]), what)
+            density = information_density(feats, reference=reference)
+            return density_weighted(score(sl), density, beta)
+
+        return weighted_new
+
+    def _density_reference(self, source, candidates, what):
+        # Evenly spaced rather than random rows: deterministic without drawing
+        # from the tie-breaking generator, so informativeness() and query()
+        # agree and the queries do not depend on whether it was called.
+        n = candidates.shape[0]
+        rows = np.unique(np.linspace(0, n - 1, min(n, _DENSITY_REFERENCE)).round())
+        return self._diversity_features(
+            take_rows(source, candidates[rows.astype(np.intp)]), what
+        )
+
+    def _remembered_density(self, what):
+        """Density of every row given to fit, computed once per fit."""
+        cache = getattr(self, "_density_cache", None)
+        if cache is None or cache[0] is not self._X_fit:
+            everything = np.arange(n_rows(self._X_fit))
+            reference = self._density_reference(self._X_fit, everything, what)
+            density = information_density(
+                self._diversity_features(self._X_fit, what), reference=reference
+            )
+            self._density_cache = (self._X_fit, density)
+        return self._density_cache[1]
+
+    def _diversity_features(self, X, what):
+        """Numeric features in which diversity and density are measured.
+
+        The raw ``X`` as given to the learner, also when ``estimator`` is a
+        Pipeline: the same space before and after the first labels (the cold
+        start has no fitted transform), and no transform to run over the
+        pool. Scale X beforehand if its columns have very different units.
+        """
+        return check_features(X, what=what)
+
+    def _labeled_features(self, what):
+        """Features of every labeled sample (or None): the existing centers."""
+        if not getattr(self, "n_labeled_", 0):
+            return None
+        X_train, _ = self._training_set()
+        return self._diversity_features(X_train, what)
 
     def informativeness(self, X=None):
         """Every pool sample's informativeness (higher = more informative).
@@ -385,11 +553,11 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "No labeled samples yet: teach some labels before scoring "
                 "(query() picks a cold start without scores)."
             )
-        source, candidates, _ = self._pool(X)
+        source, candidates, remembered = self._pool(X)
+        score_fn = self._score_fn(source, candidates, remembered)
         size = chunk_rows(candidates.shape[0], self._row_bytes())
         parts = [
-            self._score_rows(take_rows(source, candidates[i : i + size]))
-            for i in range(0, candidates.shape[0], size)
+            score_fn(slice(i, i + size)) for i in range(0, candidates.shape[0], size)
         ]
         return np.concatenate(parts) if parts else np.empty(0)
 
@@ -564,8 +732,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.pairwise = inner.input_tags.pairwise
+        inner = [get_tags(est).input_tags for est in _templates(self.estimator)]
+        tags.input_tags.sparse = all(t.sparse for t in inner)
+        tags.input_tags.allow_nan = all(t.allow_nan for t in inner)
+        tags.input_tags.pairwise = any(t.pairwise for t in inner)
         return tags

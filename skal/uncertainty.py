@@ -1,12 +1,18 @@
 """Uncertainty sampling: query where the model is least sure of itself."""
 
-from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import StrOptions
+import inspect
+from numbers import Integral
 
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, clone, is_classifier
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from skal._ensemble import _SEED_MAX, RegressorCommittee
 from skal.base import BaseActiveLearner
-from skal.scoring import UNCERTAINTY_MEASURES
+from skal.scoring import UNCERTAINTY_MEASURES, committee_variance
 
-__all__ = ["UncertaintySamplingClassifier"]
+__all__ = ["UncertaintySamplingClassifier", "UncertaintySamplingRegressor"]
 
 
 class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
@@ -138,3 +144,204 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
             else UNCERTAINTY_MEASURES[self.strategy]
         )
         return measure(self.estimator_.predict_proba(X))
+
+
+def _predicts_std(estimator):
+    """Whether ``estimator.predict`` (a Pipeline's final step's) takes
+    ``return_std``."""
+    final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    try:
+        return "return_std" in inspect.signature(final.predict).parameters
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+class UncertaintySamplingRegressor(RegressorMixin, BaseActiveLearner):
+    """Active learning for regression by the model's predictive uncertainty.
+
+    Queries the pool samples with the largest predictive standard deviation
+    (MacKay 1992; for Gaussian processes, Seo et al. 2000). The standard
+    deviation comes from the estimator itself when its ``predict`` takes
+    ``return_std=True`` (:class:`~sklearn.gaussian_process.GaussianProcessRegressor`,
+    :class:`~sklearn.linear_model.BayesianRidge`, ``ARDRegression``, or a
+    Pipeline ending in one); for any other regressor it is the spread of a
+    bagged ensemble of ``n_members`` clones, each fit on a bootstrap resample
+    of the labeled set. Unlabeled rows are marked with NaN in ``y``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        Regressor implementing ``fit`` and ``predict``. Cloned on fit.
+    uncertainty : {"auto", "return_std", "bootstrap"}, default="auto"
+        Where the standard deviation comes from: ``"return_std"`` asks the
+        estimator, ``"bootstrap"`` a bagged ensemble; ``"auto"`` uses
+        ``return_std`` when the estimator's ``predict`` accepts it.
+    n_members : int, default=5
+        Size of the bagged ensemble (only with bootstrap uncertainty).
+    batch_size : int, default=1
+        Samples per query (and per simulated round).
+    budget : int, default=None
+        If set, ``fit`` simulates active learning with ``y`` as the oracle
+        until ``budget`` labels are bought (see :meth:`fit`).
+    n_initial : int, default=10
+        Labels bought before the first query in a simulation.
+    initial : {"random", "kmeans"}, default="random"
+        How the first samples are chosen without a model.
+    n_jobs : int, default=None
+        Ensemble members fitted (and predicting) in parallel through joblib.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial sample, the bootstrap resamples and members'
+        ``random_state``, and tie-breaking between equal scores.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The clone trained on every label bought so far; it makes the
+        predictions.
+    estimators_ : list of estimator objects
+        The bagged members that estimate the uncertainty; only with bootstrap
+        uncertainty.
+    labeled_indices_ : ndarray of int
+        Labeled rows of the data given to ``fit``, in buying order.
+    n_labeled_ : int
+        Number of labels training ``estimator_``.
+    history_ : list of dict
+        One record per round: ``round``, ``n_labeled``, ``indices``, ``scores``.
+    n_features_in_ : int
+        Number of features seen during fit (for 2-d inputs).
+    feature_names_in_ : ndarray of str
+        Column names, when fit on a DataFrame with string column names.
+
+    See Also
+    --------
+    CommitteeRegressor : Disagreement of a committee whose mean predicts.
+    UncertaintySamplingClassifier : Uncertainty sampling for classification.
+
+    References
+    ----------
+    .. [1] D. J. C. MacKay, "Information-based objective functions for active
+       data selection", Neural Computation 4(4), 1992.
+    .. [2] S. Seo, M. Wallat, T. Graepel and K. Obermayer, "Gaussian process
+       regression: active data selection and test point rejection", IJCNN
+       2000.
+    .. [3] B. Settles, "Active Learning Literature Survey", 2009, section 3.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.gaussian_process import GaussianProcessRegressor
+    >>> from skal import UncertaintySamplingRegressor
+    >>> X = np.linspace(0, 10, 101).reshape(-1, 1)
+    >>> y = np.sin(X).ravel()
+    >>> y_partial = np.full_like(y, np.nan)
+    >>> y_partial[[10, 20, 30, 40, 50]] = y[[10, 20, 30, 40, 50]]
+    >>> learner = UncertaintySamplingRegressor(
+    ...     GaussianProcessRegressor(), random_state=0
+    ... ).fit(X, y_partial)
+    >>> int(learner.query()[0])  # farthest from every labeled point
+    100
+    >>> learner = learner.teach(y=y[[100]], indices=[100])
+    >>> mean, std = learner.predict(X[[100]], return_std=True)
+    >>> bool(std[0] < 1e-3)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseActiveLearner._parameter_constraints,
+        "uncertainty": [StrOptions({"auto", "return_std", "bootstrap"})],
+        "n_members": [Interval(Integral, 2, None, closed="left")],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        uncertainty="auto",
+        n_members=5,
+        batch_size=1,
+        budget=None,
+        n_initial=10,
+        initial="random",
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.uncertainty = uncertainty
+        self.n_members = n_members
+        self.batch_size = batch_size
+        self.budget = budget
+        self.n_initial = n_initial
+        self.initial = initial
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _std_from_estimator(self):
+        if self.uncertainty == "auto":
+            return _predicts_std(self.estimator)
+        return self.uncertainty == "return_std"
+
+    def _check_estimator(self):
+        if is_classifier(self.estimator):
+            raise TypeError(
+                f"UncertaintySamplingRegressor is for regression; "
+                f"{self.estimator!r} is a classifier. Use "
+                "UncertaintySamplingClassifier for classification."
+            )
+        if self.uncertainty == "return_std" and not _predicts_std(self.estimator):
+            raise TypeError(
+                f"uncertainty='return_std' needs an estimator whose predict takes "
+                f"return_std (GaussianProcessRegressor, BayesianRidge); "
+                f"{self.estimator!r} does not. Use uncertainty='bootstrap' (or "
+                "'auto') to estimate it from a bagged ensemble."
+            )
+
+    def _fit_estimator(self, X, y):
+        self._ensemble = None
+        self.__dict__.pop("estimators_", None)
+        if not self._std_from_estimator():
+            self._ensemble = RegressorCommittee(
+                self.estimator,
+                n_members=self.n_members,
+                n_jobs=self.n_jobs,
+                random_state=int(self._rng.integers(_SEED_MAX)),
+            ).fit(X, y)
+            self.estimators_ = self._ensemble.estimators_
+        return clone(self.estimator).fit(X, y)
+
+    def _row_bytes(self):
+        members = 1 if self._ensemble is None else len(self._ensemble.estimators_)
+        return super()._row_bytes() * members
+
+    def _std(self, X):
+        if self._ensemble is None:
+            _, std = self.estimator_.predict(X, return_std=True)
+            return np.asarray(std, dtype=float).ravel()
+        return np.sqrt(committee_variance(self._ensemble.member_predictions(X)))
+
+    def _score_rows(self, X):
+        return self._std(X)
+
+    def predict(self, X, return_std=False):
+        """Predict with ``estimator_``, and optionally the uncertainty.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        return_std : bool, default=False
+            Also return the predictive standard deviation that ranks the
+            pool: the estimator's own, or the bagged ensemble's spread.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only with ``return_std=True``.
+        """
+        X = self._check_X_predict(X)
+        if not return_std:
+            return self.estimator_.predict(X)
+        if self._ensemble is None:
+            mean, std = self.estimator_.predict(X, return_std=True)
+            return mean, np.asarray(std, dtype=float).ravel()
+        return self.estimator_.predict(X), self._std(X)

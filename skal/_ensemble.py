@@ -1,0 +1,232 @@
+"""Committees: members fitted in parallel on bootstrap resamples, their
+predictions aligned to one set of classes.
+
+A committee is itself a fitted estimator: the committee learners keep one in
+``estimator_``, so the learners' delegated ``predict`` and ``predict_proba``
+work on it unchanged, while the strategies read every member's output through
+:meth:`ClassifierCommittee.member_proba`,
+:meth:`ClassifierCommittee.member_votes` and
+:meth:`RegressorCommittee.member_predictions`.
+"""
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.utils.metaestimators import available_if
+
+from skal._data import n_rows, take_rows
+from skal.base import _templates
+
+__all__ = ["ClassifierCommittee", "RegressorCommittee"]
+
+_SEED_MAX = np.iinfo(np.int32).max
+# A bootstrap of a tiny labeled set can hold a single class, which most
+# classifiers refuse to fit; after this many redraws the member gets the whole
+# labeled set instead (2 labels of 2 classes fail 100 draws with p = 2**-100).
+_MAX_REDRAWS = 100
+
+
+def _reseed(estimator, rng):
+    """Give every ``random_state`` of ``estimator``, nested ones too, a seed."""
+    # As in BaggingClassifier: members of a randomized estimator must differ
+    # from each other, and the learner's random_state must reproduce them.
+    keys = [
+        key
+        for key in estimator.get_params(deep=True)
+        if key == "random_state" or key.endswith("__random_state")
+    ]
+    if keys:
+        estimator.set_params(**{key: int(rng.integers(_SEED_MAX)) for key in keys})
+    return estimator
+
+
+def _bootstrap(rng, y, classification):
+    n = y.shape[0]
+    if not classification:
+        return rng.integers(n, size=n)
+    need = min(np.unique(y).shape[0], 2)
+    for _ in range(_MAX_REDRAWS):
+        sample = rng.integers(n, size=n)
+        if np.unique(y[sample]).shape[0] >= need:
+            return sample
+    return np.arange(n)
+
+
+def _fit_member(member, X, y, sample):
+    if sample is not None:
+        X, y = take_rows(X, sample), y[sample]
+    return member.fit(X, y)
+
+
+def _members_have(attr):
+    def check(self):
+        return all(hasattr(member, attr) for member in self.estimators_)
+
+    return check
+
+
+class _Committee(BaseEstimator):
+    """Members cloned from one estimator (``n_members`` times) or from each
+    entry of a list, fitted in parallel, each on its own bootstrap resample
+    when ``bootstrap`` is true."""
+
+    _classification = False
+
+    def __init__(
+        self, estimator, *, n_members=5, bootstrap=True, n_jobs=None, random_state=None
+    ):
+        self.estimator = estimator
+        self.n_members = n_members
+        self.bootstrap = bootstrap
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _fit_members(self, X, y):
+        rng = np.random.default_rng(self.random_state)
+        templates = _templates(self.estimator)
+        if not isinstance(self.estimator, (list, tuple)):
+            templates = templates * self.n_members
+        members = [_reseed(clone(template), rng) for template in templates]
+        samples = [
+            _bootstrap(rng, y, self._classification) if self.bootstrap else None
+            for _ in members
+        ]
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_member)(member, X, y, sample)
+            for member, sample in zip(members, samples, strict=True)
+        )
+
+    def _each(self, method, X):
+        # Threads: the members' own predict code mostly releases the GIL
+        # (BLAS, Cython), and threads spare the copy of X into processes.
+        return Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(getattr(member, method))(X) for member in self.estimators_
+        )
+
+
+class ClassifierCommittee(ClassifierMixin, _Committee):
+    """A fitted classification committee, its outputs aligned to ``classes``.
+
+    ``predict_proba`` is the members' mean probability; ``predict`` its argmax,
+    or the majority vote when some member has no ``predict_proba``.
+    """
+
+    _classification = True
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        n_members=5,
+        bootstrap=True,
+        classes=None,
+        n_jobs=None,
+        random_state=None,
+    ):
+        super().__init__(
+            estimator,
+            n_members=n_members,
+            bootstrap=bootstrap,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+        self.classes = classes
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        self.classes_ = np.unique(y if self.classes is None else self.classes)
+        self._fit_members(X, y)
+        # A member trained on a bootstrap that missed a class has fewer
+        # probability columns; this maps its columns into classes_.
+        self._columns = [
+            None if getattr(m, "classes_", None) is None else self._encode(m.classes_)
+            for m in self.estimators_
+        ]
+        return self
+
+    def _encode(self, labels):
+        """Positions of ``labels`` in ``classes_``."""
+        labels = np.asarray(labels)
+        pos = np.clip(np.searchsorted(self.classes_, labels), 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[pos], labels):
+            unknown = np.setdiff1d(labels, self.classes_).tolist()
+            raise ValueError(
+                f"A committee member produced labels {unknown} outside classes_="
+                f"{self.classes_.tolist()}."
+            )
+        return pos
+
+    def member_votes(self, X):
+        """Each member's predicted class, as indices into ``classes_``.
+
+        Returns
+        -------
+        votes : ndarray of shape (n_members, n_samples)
+        """
+        return np.stack([self._encode(pred) for pred in self._each("predict", X)])
+
+    @available_if(_members_have("predict_proba"))
+    def member_proba(self, X):
+        """Each member's probabilities, columns aligned to ``classes_``.
+
+        A class a member never saw gets probability 0 from it.
+
+        Returns
+        -------
+        member_proba : ndarray of shape (n_members, n_samples, n_classes)
+        """
+        out = np.zeros((len(self.estimators_), n_rows(X), len(self.classes_)))
+        for m, (proba, cols) in enumerate(
+            zip(self._each("predict_proba", X), self._columns, strict=True)
+        ):
+            proba = np.asarray(proba, dtype=float)
+            if cols is None:
+                if proba.shape[1] != len(self.classes_):
+                    raise ValueError(
+                        f"Member {m} has no classes_ and returns {proba.shape[1]} "
+                        f"probability columns for {len(self.classes_)} classes."
+                    )
+                cols = slice(None)
+            out[m][:, cols] = proba
+        return out
+
+    @available_if(_members_have("predict_proba"))
+    def predict_proba(self, X):
+        return self.member_proba(X).mean(axis=0)
+
+    @available_if(_members_have("predict_proba"))
+    def predict_log_proba(self, X):
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        if _members_have("predict_proba")(self):
+            return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        votes = self.member_votes(X)
+        counts = np.zeros((votes.shape[1], len(self.classes_)), dtype=np.intp)
+        rows = np.arange(votes.shape[1])
+        for vote in votes:
+            counts[rows, vote] += 1
+        return self.classes_[counts.argmax(axis=1)]
+
+
+class RegressorCommittee(RegressorMixin, _Committee):
+    """A fitted regression committee; ``predict`` is the members' mean."""
+
+    def fit(self, X, y):
+        self._fit_members(X, np.asarray(y, dtype=float))
+        return self
+
+    def member_predictions(self, X):
+        """Each member's prediction.
+
+        Returns
+        -------
+        predictions : ndarray of shape (n_members, n_samples)
+        """
+        return np.stack(
+            [np.asarray(p, dtype=float).ravel() for p in self._each("predict", X)]
+        )
+
+    def predict(self, X):
+        return self.member_predictions(X).mean(axis=0)
