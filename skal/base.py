@@ -381,10 +381,32 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         indices : ndarray of shape (n_instances,)
-            Distinct positions into the pool, most informative first. Ties are
-            broken at random, reproducibly with ``random_state``.
+            Distinct positions into the pool, most informative first (with a
+            diversity ``batch_strategy``: in the order they were picked). Ties
+            are broken at random, reproducibly with ``random_state``.
         scores : ndarray of shape (n_instances,)
             Only with ``return_scores=True``.
+
+        Notes
+        -----
+        Learners with a ``batch_strategy`` parameter choose the batch with:
+
+        - ``"top_k"``: the ``n_instances`` best scores, streaming the pool in
+          chunks (memory independent of the pool size);
+        - ``"ranked"``: ranked batch mode over the whole pool (Cardoso et al.
+          2017, :func:`skal.selection.ranked_batch`);
+        - ``"kcenter"``: greedy k-center among the ``10 * n_instances`` best
+          scored samples, the labeled samples being the initial centers (Sener
+          & Savarese 2018, :func:`skal.selection.kcenter_greedy`);
+        - ``"cluster"``: k-means over the ``10 * n_instances`` best scored
+          samples, the best of each cluster (Zhdanov 2019,
+          :func:`skal.selection.cluster_diverse`).
+
+        ``density_weight=beta > 0`` multiplies every score by the sample's
+        information density to the power ``beta`` (Settles & Craven 2008) before
+        any of these. Diversity and density are measured on the raw numeric
+        features of the pool (also for a Pipeline); non-numeric X raises a
+        ``ValueError`` that names the option.
         """
         check_is_fitted(self)
         k = self.batch_size if n_instances is None else n_instances
@@ -535,7 +557,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         """Every pool sample's informativeness (higher = more informative).
 
         For plots and custom selection rules; :meth:`query` picks the top of
-        this ranking.
+        this ranking (with ``batch_strategy="top_k"``). Includes the density
+        weighting of ``density_weight``.
 
         Parameters
         ----------

@@ -1,7 +1,18 @@
-"""Choosing a batch from per-sample scores: top-k, streaming and chunked.
+"""Choosing a batch from per-sample scores (and features).
 
-Pure numpy: scores (and random tie-break keys) in, indices out. The learners
-feed it; nothing here fits a model.
+Pure numpy/scipy: scores (and random tie-break keys) in, indices out. The
+learners feed it; nothing here fits an estimator of theirs (k-means, for
+cluster diversity and representatives, is the only model used).
+
+- Top-k, streaming and chunked: :func:`top_k`, :func:`chunked_top_k`.
+- Batch diversity: :func:`ranked_batch`, :func:`kcenter_greedy`,
+  :func:`cluster_diverse`, and :func:`information_density` weighting.
+- Label-free representatives (cold start): :func:`representatives`,
+  :func:`kmeans_representatives`.
+
+Memory: the diversity selectors keep one running vector of nearest distances
+and compute distances to one new pick at a time; nothing builds an
+``n_samples x n_samples`` (or ``n_samples x k``) matrix.
 
 Tie-breaking is random but reproducible: every scored sample draws one key
 from the caller's :class:`numpy.random.Generator`, in sample order, and the
@@ -14,7 +25,20 @@ import numpy as np
 from sklearn import get_config
 from sklearn.utils import gen_batches
 
-__all__ = ["top_k", "chunked_top_k", "chunk_rows", "kmeans_representatives"]
+__all__ = [
+    "top_k",
+    "chunked_top_k",
+    "chunk_rows",
+    "kmeans_representatives",
+    "check_features",
+    "kcenter_greedy",
+    "ranked_batch",
+    "cluster_diverse",
+    "information_density",
+    "density_weighted",
+    "representatives",
+    "REPRESENTATIVE_METHODS",
+]
 
 
 def _check_scores(scores):
@@ -228,3 +252,542 @@ def kmeans_representatives(X, k, *, random_state=None):
     first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
     sizes = np.bincount(labels, minlength=k)[labels[first]]
     return first[np.argsort(-sizes, kind="stable")]
+
+
+# --------------------------------------------------------------------------
+# Batch diversity. Every selector below keeps one running vector of length
+# n_samples (distance to the nearest chosen/labeled sample) and computes the
+# distances to one new pick at a time, so memory is O(n_samples) and time
+# O(n_samples * k); no (n x n) or (n x k) distance matrix is ever built.
+# --------------------------------------------------------------------------
+
+
+def check_features(X, *, what="batch diversity"):
+    """Validate features for distance computations: numeric, 2-d, finite.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Samples.
+    what : str
+        The option that needs distances, named in the error.
+
+    Returns
+    -------
+    X : {ndarray, sparse matrix} of float
+
+    Examples
+    --------
+    >>> from skal.selection import check_features
+    >>> check_features([[1, 2], [3, 4]]).dtype
+    dtype('float64')
+    """
+    from sklearn.utils import check_array
+
+    try:
+        return check_array(
+            X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32)
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{what} measures distances between the raw features of X, which must "
+            f"be numeric and finite ({exc}). For text or mixed columns, vectorize "
+            "X before the learner (e.g. pass TfidfVectorizer().fit_transform(texts))"
+            ", or turn the option off."
+        ) from exc
+
+
+def _argmax_keyed(values, *tiebreaks):
+    """Position of the lexicographic maximum of ``(values, *tiebreaks)``."""
+    best = np.flatnonzero(values == values.max())
+    for key in tiebreaks:
+        if best.shape[0] == 1:
+            break
+        sub = key[best]
+        best = best[sub == sub.max()]
+    return int(best[0])
+
+
+def _distances_to(X, j, metric, sq_norms):
+    """Distances from every row of X to row ``j``: one column, O(n) memory."""
+    from sklearn.metrics.pairwise import euclidean_distances, pairwise_distances
+
+    row = X[j : j + 1]
+    if metric == "euclidean":
+        return euclidean_distances(
+            X, row, X_norm_squared=sq_norms, Y_norm_squared=sq_norms[j : j + 1]
+        ).ravel()
+    return pairwise_distances(X, row, metric=metric).ravel()
+
+
+def _min_distances(X, centers, metric):
+    """Distance from each row of X to its nearest center, computed in chunks."""
+    from sklearn.metrics import pairwise_distances_argmin_min
+
+    if centers is None or centers.shape[0] == 0:
+        return np.full(X.shape[0], np.inf)
+    return pairwise_distances_argmin_min(X, centers, metric=metric)[1]
+
+
+def _normalize(scores):
+    """Min-max scale to [0, 1]; a constant vector maps to zeros."""
+    low, high = scores.min(), scores.max()
+    if high > low:
+        return (scores - low) / (high - low)
+    return np.zeros_like(scores)
+
+
+def _check_k(k, n_samples):
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= n_samples:
+        raise ValueError(
+            f"k must be an integer in [1, {n_samples}] for {n_samples} samples, "
+            f"got {k!r}."
+        )
+
+
+def _check_centers(X, centers, what):
+    if centers is None:
+        return None
+    if (centers.shape[0] if hasattr(centers, "shape") else len(centers)) == 0:
+        return None
+    centers = check_features(centers, what=what)
+    if centers.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"The labeled samples have {centers.shape[1]} features but the pool "
+            f"has {X.shape[1]}."
+        )
+    return centers
+
+
+def kcenter_greedy(
+    X, k, *, X_labeled=None, scores=None, metric="euclidean", random_state=None
+):
+    """Greedy k-center (core-set) selection: each pick is the farthest sample.
+
+    Sener & Savarese (2018): starting from the labeled samples as centers,
+    repeatedly add the pool sample whose distance to its nearest center is the
+    largest, which 2-approximates the minimax cover of the pool. Only the
+    running vector of nearest-center distances is kept: O(n_samples) memory,
+    O(n_samples * k) distance evaluations.
+
+    Ties (and the first pick when there is no labeled sample, where every
+    distance is infinite) go to the highest ``scores``, then at random,
+    reproducibly with ``random_state``.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The pool.
+    k : int
+        Batch size, in ``[1, n_samples]``.
+    X_labeled : {array-like, sparse matrix} of shape (n_labeled, n_features), \
+            default=None
+        Samples already labeled, used as the initial centers.
+    scores : array-like of shape (n_samples,), default=None
+        Informativeness, used only to break ties.
+    metric : str, default="euclidean"
+        Any metric of :func:`sklearn.metrics.pairwise_distances`.
+    random_state : int, Generator or None
+        Seed for tie-breaking.
+
+    Returns
+    -------
+    indices : ndarray of shape (k,)
+        Distinct positions into ``X``, in the order they were picked.
+
+    References
+    ----------
+    .. [1] O. Sener and S. Savarese, "Active Learning for Convolutional Neural
+       Networks: A Core-Set Approach", ICLR 2018.
+    .. [2] T. F. Gonzalez, "Clustering to minimize the maximum intercluster
+       distance", Theoretical Computer Science 38, 1985.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import kcenter_greedy
+    >>> X = np.array([[0.0], [0.1], [5.0], [10.0]])
+    >>> kcenter_greedy(X, 2, X_labeled=[[0.0]]).tolist()
+    [3, 2]
+    """
+    X = check_features(X, what="k-center selection")
+    n = X.shape[0]
+    _check_k(k, n)
+    X_labeled = _check_centers(X, X_labeled, "k-center selection")
+    scores = np.zeros(n) if scores is None else _check_scores(scores)
+    keys = _as_generator(random_state).random(n)
+    from sklearn.utils.extmath import row_norms
+
+    sq_norms = row_norms(X, squared=True)[:, None] if metric == "euclidean" else None
+    nearest = _min_distances(X, X_labeled, metric)
+    chosen = np.empty(k, dtype=np.intp)
+    for t in range(k):
+        j = _argmax_keyed(nearest, scores, keys)
+        chosen[t] = j
+        np.minimum(nearest, _distances_to(X, j, metric, sq_norms), out=nearest)
+        # A chosen sample must never win again, even against exact duplicates
+        # of itself (distance 0).
+        nearest[j] = -np.inf
+    return chosen
+
+
+def ranked_batch(
+    scores,
+    X,
+    k,
+    *,
+    X_labeled=None,
+    alpha=None,
+    metric="euclidean",
+    random_state=None,
+):
+    """Ranked batch-mode selection: trade informativeness against novelty.
+
+    Cardoso et al. (2017). Each pick maximises
+    ``alpha * (1 - sim(x)) + (1 - alpha) * u(x)`` where ``u`` is the score
+    min-max scaled to [0, 1], ``sim(x) = 1 / (1 + d(x))`` and ``d(x)`` is the
+    distance from ``x`` to the nearest labeled or already picked sample; the
+    pick then joins the labeled set. With ``alpha=None``,
+    ``alpha = |U| / (|U| + |L|)`` as in the paper, recomputed after every
+    pick: novelty dominates while few samples are labeled. Memory is one
+    running distance vector, O(n_samples).
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Informativeness, higher is better.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The pool.
+    k : int
+        Batch size, in ``[1, n_samples]``.
+    X_labeled : {array-like, sparse matrix} of shape (n_labeled, n_features), \
+            default=None
+        Samples already labeled.
+    alpha : float in [0, 1], default=None
+        Weight of novelty; None uses the paper's ``|U| / (|U| + |L|)``.
+    metric : str, default="euclidean"
+        Any metric of :func:`sklearn.metrics.pairwise_distances`.
+    random_state : int, Generator or None
+        Seed for tie-breaking.
+
+    Returns
+    -------
+    indices : ndarray of shape (k,)
+        Distinct positions into ``X``, in the order they were picked.
+
+    References
+    ----------
+    .. [1] T. N. C. Cardoso, R. M. Silva, S. Canuto, M. M. Moro and M. A.
+       Gonçalves, "Ranked batch-mode active learning", Information Sciences
+       379, 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import ranked_batch
+    >>> X = np.array([[0.0], [0.01], [3.0], [3.1]])
+    >>> ranked_batch([1.0, 0.99, 0.9, 0.0], X, 2, alpha=0.5).tolist()
+    [0, 2]
+    """
+    scores = _check_scores(scores)
+    X = check_features(X, what="ranked batch selection")
+    n = X.shape[0]
+    if scores.shape[0] != n:
+        raise ValueError(f"{scores.shape[0]} scores for {n} samples.")
+    _check_k(k, n)
+    if alpha is not None and not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must be in [0, 1] or None, got {alpha!r}.")
+    X_labeled = _check_centers(X, X_labeled, "ranked batch selection")
+    n_labeled = 0 if X_labeled is None else X_labeled.shape[0]
+    keys = _as_generator(random_state).random(n)
+    from sklearn.utils.extmath import row_norms
+
+    sq_norms = row_norms(X, squared=True)[:, None] if metric == "euclidean" else None
+    u = _normalize(scores)
+    nearest = _min_distances(X, X_labeled, metric)
+    available = np.ones(n, dtype=bool)
+    chosen = np.empty(k, dtype=np.intp)
+    for t in range(k):
+        a = (n - t) / (n + n_labeled) if alpha is None else alpha
+        # 1 - 1 / (1 + d) = d / (1 + d); written so that d = inf gives 1.
+        novelty = 1.0 - 1.0 / (1.0 + nearest)
+        combined = np.where(available, a * novelty + (1 - a) * u, -np.inf)
+        j = _argmax_keyed(combined, u, keys)
+        chosen[t] = j
+        available[j] = False
+        np.minimum(nearest, _distances_to(X, j, metric, sq_norms), out=nearest)
+    return chosen
+
+
+def cluster_diverse(scores, X, k, *, n_candidates=None, random_state=None):
+    """Cluster-based diversity: the most informative sample of each cluster.
+
+    After Zhdanov (2019): keep the ``n_candidates`` most informative samples,
+    cluster them with k-means into ``k`` clusters and take the most informative
+    sample of each cluster, so that the batch spreads over ``k`` regions of
+    feature space instead of piling up in one. (Zhdanov weights k-means by
+    informativeness and takes the sample nearest each centroid; taking the
+    best of each cluster never trades informativeness for centrality.) Should
+    k-means find fewer than ``k`` distinct clusters (duplicated samples), the
+    batch is completed with the next most informative candidates.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Informativeness, higher is better.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The pool.
+    k : int
+        Batch size, in ``[1, n_samples]``.
+    n_candidates : int, default=None
+        How many top-scored samples to cluster; ``10 * k`` if None (Zhdanov's
+        pre-filter factor), clipped to ``n_samples``.
+    random_state : int, Generator or None
+        Seeds tie-breaking and k-means.
+
+    Returns
+    -------
+    indices : ndarray of shape (k,)
+        Distinct positions into ``X``, most informative first.
+
+    References
+    ----------
+    .. [1] F. Zhdanov, "Diverse mini-batch Active Learning", arXiv:1901.05954,
+       2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import cluster_diverse
+    >>> X = np.array([[0.0], [0.1], [0.2], [9.0], [9.1]])
+    >>> scores = [0.9, 0.8, 0.7, 0.2, 0.1]
+    >>> cluster_diverse(scores, X, 2, random_state=0).tolist()
+    [0, 3]
+    """
+    scores = _check_scores(scores)
+    n = scores.shape[0]
+    _check_k(k, n)
+    rng = _as_generator(random_state)
+    m = min(n, 10 * k if n_candidates is None else int(n_candidates))
+    if m < k:
+        raise ValueError(f"n_candidates={n_candidates} must be at least k={k}.")
+    keys = rng.random(n)
+    candidates = _top_k_keyed(scores, keys, m)
+    if m == k:
+        return candidates
+    feats = check_features(_take_rows_2d(X, candidates), what="cluster diversity")
+    seed = int(rng.integers(np.iinfo(np.int32).max))
+    import warnings
+
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        # Duplicated samples give fewer distinct clusters than k; handled below.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        labels = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(feats).labels_
+    # Candidates are ordered best first, so each cluster's first member is its
+    # most informative one.
+    _, first = np.unique(labels, return_index=True)
+    first = np.sort(first)
+    if first.shape[0] < k:
+        rest = np.setdiff1d(np.arange(m), first)[: k - first.shape[0]]
+        first = np.sort(np.concatenate([first, rest]))
+    return candidates[first]
+
+
+def _take_rows_2d(X, indices):
+    """Rows of a numeric 2-d container (array, sparse matrix, DataFrame)."""
+    if hasattr(X, "iloc"):
+        return X.iloc[indices]
+    if isinstance(X, (list, tuple)):
+        X = np.asarray(X)
+    return X[indices]
+
+
+def information_density(
+    X, *, reference=None, n_reference=1000, metric="euclidean", random_state=None
+):
+    """Mean similarity of each sample to the pool, ``mean_r 1 / (1 + d(x, r))``.
+
+    Settles & Craven (2008) weight informativeness by how representative a
+    sample is of the input distribution, so that outliers are not queried just
+    because the model is unsure about them. The mean runs over ``reference``
+    rows (a random subsample of ``X`` of at most ``n_reference`` rows if not
+    given) and is computed a chunk of rows at a time, so memory stays within
+    scikit-learn's ``working_memory``. Similarity is
+    ``1 / (1 + distance)``, in (0, 1] for any metric.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Samples to rate.
+    reference : {array-like, sparse matrix} of shape (n_reference, n_features), \
+            default=None
+        The pool the density is measured against.
+    n_reference : int, default=1000
+        Size of the random subsample of ``X`` used when ``reference`` is None.
+    metric : str, default="euclidean"
+        Any metric of :func:`sklearn.metrics.pairwise_distances`.
+    random_state : int, Generator or None
+        Seeds the subsample.
+
+    Returns
+    -------
+    density : ndarray of shape (n_samples,)
+        In (0, 1].
+
+    References
+    ----------
+    .. [1] B. Settles and M. Craven, "An analysis of active learning strategies
+       for sequence labeling tasks", EMNLP 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import information_density
+    >>> X = np.array([[0.0], [0.1], [0.2], [10.0]])
+    >>> d = information_density(X)
+    >>> int(d.argmax()), int(d.argmin())
+    (1, 3)
+    """
+    from sklearn.metrics import pairwise_distances
+
+    X = check_features(X, what="information density")
+    if reference is None:
+        n = X.shape[0]
+        if n > n_reference:
+            rows = _as_generator(random_state).choice(n, n_reference, replace=False)
+            reference = X[np.sort(rows)]
+        else:
+            reference = X
+    else:
+        reference = _check_centers(X, reference, "information density")
+    # Small chunks are faster than sklearn's default (cache-resident) and keep
+    # the temporaries well inside `working_memory`.
+    size = min(chunk_rows(X.shape[0], 16 * reference.shape[0]), 4096)
+    density = np.empty(X.shape[0])
+    for batch in gen_batches(X.shape[0], size):
+        D = pairwise_distances(X[batch], reference, metric=metric)
+        D += 1.0
+        np.reciprocal(D, out=D)
+        density[batch] = D.mean(axis=1)
+    return density
+
+
+def density_weighted(scores, density, beta):
+    """Information-density weighting: ``scores * density ** beta``.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Informativeness, non-negative.
+    density : array-like of shape (n_samples,)
+        From :func:`information_density`, in (0, 1].
+    beta : float
+        Weight of density; 0 leaves the scores unchanged.
+
+    Returns
+    -------
+    weighted : ndarray of shape (n_samples,)
+
+    References
+    ----------
+    .. [1] B. Settles and M. Craven, "An analysis of active learning strategies
+       for sequence labeling tasks", EMNLP 2008.
+
+    Examples
+    --------
+    >>> from skal.selection import density_weighted
+    >>> density_weighted([0.5, 0.5], [1.0, 0.25], beta=1).tolist()
+    [0.5, 0.125]
+    """
+    scores = _check_scores(scores)
+    if beta == 0:
+        return scores
+    if scores.size and scores.min() < 0:
+        raise ValueError(
+            "density_weight multiplies informativeness by density ** beta, which "
+            f"ranks only non-negative scores correctly; got a minimum score of "
+            f"{scores.min():.3g}. Make the strategy's scores non-negative or set "
+            "density_weight=0."
+        )
+    return scores * np.asarray(density, dtype=float) ** beta
+
+
+REPRESENTATIVE_METHODS = ("kcenter", "kmeans", "density")
+
+
+def representatives(
+    X, k, *, method="kcenter", X_labeled=None, metric="euclidean", random_state=None
+):
+    """Label-free selection of ``k`` samples that represent the pool.
+
+    - ``"kcenter"``: greedy k-center core-set (:func:`kcenter_greedy`), the
+      labeled samples being the initial centers.
+    - ``"kmeans"``: one sample per k-means cluster of the pool
+      (:func:`kmeans_representatives`); the labeled samples are not used.
+    - ``"density"``: the most typical samples that are not near each other:
+      :func:`ranked_batch` with information density as the score and
+      ``alpha=0.5``, so density and novelty (distance to labeled and picked
+      samples) weigh equally.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The pool.
+    k : int
+        Batch size, in ``[1, n_samples]``.
+    method : {"kcenter", "kmeans", "density"}, default="kcenter"
+        See above.
+    X_labeled : {array-like, sparse matrix}, default=None
+        Samples already labeled.
+    metric : str, default="euclidean"
+        Distance for "kcenter" and "density" (k-means is Euclidean).
+    random_state : int, Generator or None
+        Seeds tie-breaking, k-means and the density subsample.
+
+    Returns
+    -------
+    indices : ndarray of shape (k,)
+        Distinct positions into ``X``.
+
+    References
+    ----------
+    .. [1] O. Sener and S. Savarese, "Active Learning for Convolutional Neural
+       Networks: A Core-Set Approach", ICLR 2018.
+    .. [2] B. Settles and M. Craven, "An analysis of active learning strategies
+       for sequence labeling tasks", EMNLP 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import representatives
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0]])
+    >>> sorted(representatives(X, 3, method="kcenter", random_state=0).tolist())
+    [0, 2, 4]
+    """
+    rng = _as_generator(random_state)
+    if method == "kcenter":
+        return kcenter_greedy(
+            X, k, X_labeled=X_labeled, metric=metric, random_state=rng
+        )
+    if method == "kmeans":
+        return kmeans_representatives(
+            check_features(X, what="kmeans"), k, random_state=rng
+        )
+    if method == "density":
+        X = check_features(X, what="density selection")
+        density = information_density(X, metric=metric, random_state=rng)
+        return ranked_batch(
+            density,
+            X,
+            k,
+            X_labeled=X_labeled,
+            alpha=0.5,
+            metric=metric,
+            random_state=rng,
+        )
+    raise ValueError(
+        f"method must be one of {list(REPRESENTATIVE_METHODS)}, got {method!r}."
+    )

@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skal._ensemble import _SEED_MAX, RegressorCommittee
-from skal.base import BaseActiveLearner
+from skal.base import BATCH_PARAMETER_CONSTRAINTS, BaseActiveLearner
 from skal.scoring import UNCERTAINTY_MEASURES, committee_variance
 
 __all__ = ["UncertaintySamplingClassifier", "UncertaintySamplingRegressor"]
@@ -34,14 +34,26 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         informative.
     batch_size : int, default=1
         Samples per query (and per simulated round).
+    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
+        How a batch is formed from the scores: the ``batch_size`` most
+        uncertain samples, or a batch that is also diverse in feature space
+        (ranked batch mode, k-center core-set among the ``10 * batch_size``
+        most uncertain, or the most uncertain of each k-means cluster of
+        them); see :meth:`query`. Diversity needs numeric X.
+    density_weight : float >= 0, default=0.0
+        Information-density weighting: scores are multiplied by each sample's
+        mean similarity to the pool to the power ``density_weight``, so that
+        outliers are not queried for being uncertain (Settles & Craven 2008).
+        0 turns it off.
     budget : int, default=None
         If set, ``fit`` simulates active learning with ``y`` as the oracle
         until ``budget`` labels are bought (see :meth:`fit`).
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
-        How the first samples are chosen without a model: at random, or one
-        representative per k-means cluster.
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
+        How the first samples are chosen without a model: at random, one
+        representative per k-means cluster, a greedy k-center cover, or typical
+        yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
     classes : array-like, default=None
         All class labels, declared up front so ``predict_proba`` columns stay
         aligned while some classes are still unlabeled.
@@ -78,6 +90,13 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
     .. [2] T. Scheffer, C. Decomain and S. Wrobel, "Active hidden Markov
        models for information extraction", IDA 2001 (margin).
     .. [3] B. Settles, "Active Learning Literature Survey", 2009.
+    .. [4] B. Settles and M. Craven, "An analysis of active learning
+       strategies for sequence labeling tasks", EMNLP 2008 (density weight).
+    .. [5] T. N. C. Cardoso et al., "Ranked batch-mode active learning",
+       Information Sciences 379, 2017; O. Sener and S. Savarese, "Active
+       learning for convolutional neural networks: a core-set approach", ICLR
+       2018; F. Zhdanov, "Diverse mini-batch active learning", 2019 (batch
+       strategies).
 
     Examples
     --------
@@ -103,6 +122,7 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         **BaseActiveLearner._parameter_constraints,
         "strategy": [StrOptions(set(UNCERTAINTY_MEASURES)), callable],
         "classes": ["array-like", None],
+        **BATCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(
@@ -111,6 +131,8 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         *,
         strategy="margin",
         batch_size=1,
+        batch_strategy="top_k",
+        density_weight=0.0,
         budget=None,
         n_initial=10,
         initial="random",
@@ -120,6 +142,8 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         self.estimator = estimator
         self.strategy = strategy
         self.batch_size = batch_size
+        self.batch_strategy = batch_strategy
+        self.density_weight = density_weight
         self.budget = budget
         self.n_initial = n_initial
         self.initial = initial
