@@ -1,0 +1,382 @@
+"""Behaviour of CommitteeSampler (query by committee for classification) and
+the committee machinery behind it: bagged or listed members, columns aligned
+to classes_, reproducible seeding, parallel fitting."""
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_iris, make_blobs
+from sklearn.linear_model import LogisticRegression, Perceptron, Ridge
+from sklearn.model_selection import GridSearchCV
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skal import CommitteeSampler
+from skal.scoring import COMMITTEE_MEASURES
+
+MEASURES = sorted(COMMITTEE_MEASURES)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    y_partial = np.full_like(y, -1)
+    seed_rows = [0, 1, 50, 51, 100, 101]
+    y_partial[seed_rows] = y[seed_rows]
+    return X, y, y_partial, seed_rows
+
+
+def bagged(**kw):
+    kw.setdefault("random_state", 0)
+    return CommitteeSampler(LogisticRegression(max_iter=500), **kw)
+
+
+def one_feature_model(column):
+    """A classifier that sees only one column, so two of them can disagree."""
+    return make_pipeline(
+        ColumnTransformer([("f", "passthrough", [column])]), LogisticRegression()
+    )
+
+
+@pytest.fixture(scope="module")
+def disputed():
+    """Two blobs where both features agree, and one pool sample where they
+    contradict each other: a committee of one-feature models disputes it
+    confidently (votes split, each member sure of itself)."""
+    X, y = make_blobs(
+        n_samples=60, centers=[[-3, -3], [3, 3]], cluster_std=0.5, random_state=0
+    )
+    X = np.vstack([X, [[-3.0, 3.0]]])
+    y_partial = np.append(np.where(np.arange(60) < 20, y, -1), -1)
+    return X, y_partial, X.shape[0] - 1
+
+
+# ------------------------------------------------------------------- query
+@pytest.mark.parametrize("disagreement", MEASURES)
+def test_planted_disputed_sample_is_queried_first(disputed, disagreement):
+    X, y_partial, planted = disputed
+    learner = CommitteeSampler(
+        [one_feature_model(0), one_feature_model(1)],
+        disagreement=disagreement,
+        random_state=0,
+    ).fit(X, y_partial)
+    idx, scores = learner.query(n_instances=2, return_scores=True)
+    assert idx[0] == planted
+    assert scores[0] > scores[1]
+
+
+def test_mutual_information_prefers_disagreement_over_shared_doubt(disputed):
+    X, y_partial, planted = disputed
+    learner = CommitteeSampler(
+        [one_feature_model(0), one_feature_model(1)],
+        disagreement="mutual_information",
+        random_state=0,
+    ).fit(X, y_partial)
+    # Both members are unsure about the origin but agree there; consensus
+    # entropy cannot tell it from the disputed sample, BALD can.
+    pool = np.array([[0.0, 0.0], X[planted]])
+    assert learner.query(pool).tolist() == [1]
+    consensus = learner.set_params(disagreement="consensus_entropy")
+    scores = consensus.informativeness(pool)
+    assert scores[0] == pytest.approx(scores[1], abs=0.05)
+
+
+def test_bagging_disagrees_only_where_the_labels_leave_room():
+    # 1-d stumps: every bootstrap puts its threshold in (3.5, 6.5), so only
+    # the middle of the gap is disputed; both ends are unanimous.
+    X = np.r_[0:4, 7:11].astype(float).reshape(-1, 1)
+    y = np.r_[[0] * 4, [1] * 4]
+    pool = np.array([[0.5], [9.5], [5.0]])
+    learner = CommitteeSampler(
+        DecisionTreeClassifier(max_depth=1), n_members=25, random_state=0
+    ).fit(X, y)
+    scores = learner.informativeness(pool)
+    assert scores[0] == scores[1] == 0
+    assert scores[2] > 0
+    assert learner.query(pool)[0] == 2
+
+
+@pytest.mark.parametrize("disagreement", MEASURES)
+def test_scores_match_the_measure_on_the_members_outputs(iris, disagreement):
+    X, _, y_partial, seed_rows = iris
+    learner = bagged(disagreement=disagreement, n_members=4, batch_size=5)
+    learner.fit(X, y_partial)
+    idx, scores = learner.query(return_scores=True)
+    assert not np.isin(idx, seed_rows).any() and np.unique(idx).shape == (5,)
+    pool = np.setdiff1d(np.arange(X.shape[0]), seed_rows)
+    if disagreement in ("vote_entropy", "variation_ratios"):
+        votes = np.stack(
+            [
+                np.searchsorted(learner.classes_, m.predict(X[pool]))
+                for m in learner.estimators_
+            ]
+        )
+        brute = COMMITTEE_MEASURES[disagreement](votes, 3)
+    else:
+        member_proba = np.zeros((4, pool.shape[0], 3))
+        for m, member in enumerate(learner.estimators_):
+            cols = np.searchsorted(learner.classes_, member.classes_)
+            member_proba[m][:, cols] = member.predict_proba(X[pool])
+        brute = COMMITTEE_MEASURES[disagreement](member_proba)
+    np.testing.assert_allclose(learner.informativeness(), brute)
+    np.testing.assert_allclose(scores, np.sort(brute)[::-1][:5])
+
+
+def test_callable_disagreement_receives_member_probabilities(iris):
+    X, _, y_partial, _ = iris
+    shapes = []
+
+    def spread(member_proba):
+        shapes.append(member_proba.shape)
+        return member_proba.std(axis=0).sum(axis=1)
+
+    learner = bagged(disagreement=spread, n_members=3).fit(X, y_partial)
+    learner.query(X[:40])
+    assert shapes == [(3, 40, 3)]
+
+
+# ---------------------------------------------------- members and columns
+def test_members_columns_stay_aligned_when_a_bootstrap_misses_a_class():
+    X, y = load_iris(return_X_y=True)
+    # Class 1 has a single label: a bootstrap of 7 misses it with p ~ 0.34,
+    # and the member's columns (0, 2) must land on columns 0 and 2, not 0, 1.
+    rows = [0, 1, 2, 50, 100, 101, 102]
+    learner = bagged(n_members=12, disagreement="consensus_entropy").fit(
+        X[rows], y[rows]
+    )
+    seen = [tuple(m.classes_) for m in learner.estimators_]
+    assert (0, 2) in seen and (0, 1, 2) in seen
+    member_proba = learner.estimator_.member_proba(X)
+    assert member_proba.shape == (12, 150, 3)
+    np.testing.assert_allclose(member_proba.sum(axis=2), 1.0)
+    for m, member in enumerate(learner.estimators_):
+        cols = np.searchsorted(learner.classes_, member.classes_)
+        np.testing.assert_allclose(member_proba[m][:, cols], member.predict_proba(X))
+        missing = np.setdiff1d(np.arange(3), cols)
+        assert np.all(member_proba[m][:, missing] == 0)
+    np.testing.assert_allclose(learner.predict_proba(X), member_proba.mean(axis=0))
+    assert np.array_equal(
+        learner.predict(X), learner.classes_[member_proba.mean(axis=0).argmax(axis=1)]
+    )
+
+
+def test_tiny_labeled_sets_never_give_a_member_a_single_class():
+    X = np.array([[0.0], [1.0]])
+    learner = bagged(n_members=20).fit(X, [0, 1])
+    assert all(len(m.classes_) == 2 for m in learner.estimators_)
+
+
+def test_declared_classes_align_columns_before_they_are_labeled(iris):
+    X, y, _, _ = iris
+    learner = bagged(classes=[0, 1, 2], n_members=3).fit(
+        X[[0, 1, 50, 51]], [0, 0, 1, 1]
+    )
+    proba = learner.predict_proba(X)
+    assert proba.shape == (150, 3) and np.all(proba[:, 2] == 0)
+
+
+def test_list_committee_fits_every_member_on_all_labels(iris):
+    X, y, y_partial, seed_rows = iris
+    learner = CommitteeSampler(
+        [LogisticRegression(max_iter=500), GaussianNB()], random_state=0
+    ).fit(X, y_partial)
+    assert [type(m) for m in learner.estimators_] == [LogisticRegression, GaussianNB]
+    reference = GaussianNB().fit(X[seed_rows], y[seed_rows])
+    np.testing.assert_allclose(
+        learner.estimators_[1].predict_proba(X), reference.predict_proba(X)
+    )
+    # A single estimator is bagged: its members differ.
+    bag = bagged(n_members=3).fit(X, y_partial)
+    coefs = [m.coef_ for m in bag.estimators_]
+    assert not np.allclose(coefs[0], coefs[1])
+
+
+def test_hard_voting_members_need_only_predict(iris):
+    X, _, y_partial, _ = iris
+    learner = CommitteeSampler(
+        [Perceptron(), LinearSVC()], disagreement="variation_ratios", random_state=0
+    ).fit(X, y_partial)
+    assert not hasattr(learner, "predict_proba")
+    votes = np.stack([m.predict(X) for m in learner.estimators_])
+    agree = votes[0] == votes[1]
+    np.testing.assert_array_equal(learner.predict(X)[agree], votes[0][agree])
+    assert learner.query().shape == (1,)
+
+
+def test_decision_function_is_not_offered(iris):
+    X, _, y_partial, _ = iris
+    learner = bagged(n_members=2)
+    assert not hasattr(learner, "decision_function")
+    with pytest.raises(AttributeError) as excinfo:
+        learner.fit(X, y_partial).decision_function(X)
+    # available_if chains the reason onto its generic message.
+    assert "Use predict_proba" in str(excinfo.value.__cause__)
+
+
+# ------------------------------------------------------- labels and seeds
+def test_string_labels(iris):
+    X, y, _, seed_rows = iris
+    names = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    y_partial = np.full(y.shape, -1, dtype=object)
+    y_partial[seed_rows] = names[seed_rows]
+    for disagreement in ("vote_entropy", "kl_max_disagreement"):
+        learner = bagged(disagreement=disagreement, n_members=3, batch_size=4)
+        learner.fit(X, y_partial)
+        assert learner.classes_.tolist() == ["setosa", "versicolor", "virginica"]
+        assert set(learner.predict(X)) <= set(learner.classes_)
+        idx = learner.query()
+        learner.teach(y=names[idx], indices=idx)
+        assert learner.n_labeled_ == 10
+    assert learner.score(X, names) > 0.6
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    names=st.permutations(["ant", "bee", "cat"]),
+    seed=st.integers(0, 1000),
+    disagreement=st.sampled_from(MEASURES),
+)
+def test_scores_are_invariant_to_renaming_the_classes(names, seed, disagreement):
+    # Renaming changes the sorted order of classes_ (hence the columns and
+    # the vote indices); the disagreement of the committee must not change.
+    X, y = load_iris(return_X_y=True)
+    rows = np.r_[0:4, 50:54, 100:103]
+    renamed = np.array(names, dtype=object)[y]
+    scores = [
+        CommitteeSampler(
+            GaussianNB(), n_members=4, disagreement=disagreement, random_state=seed
+        )
+        .fit(X[rows], labels[rows])
+        .informativeness(X)
+        for labels in (y, renamed)
+    ]
+    np.testing.assert_allclose(scores[0], scores[1], atol=1e-12)
+
+
+def test_same_seed_same_queries_and_members(iris):
+    X, _, y_partial, _ = iris
+    runs = [
+        bagged(n_members=4, batch_size=5, random_state=seed).fit(X, y_partial)
+        for seed in (7, 7, 8)
+    ]
+    np.testing.assert_array_equal(runs[0].query(), runs[1].query())
+    for a, b in zip(runs[0].estimators_, runs[1].estimators_, strict=True):
+        np.testing.assert_array_equal(a.coef_, b.coef_)
+    # Another seed draws other bootstraps.
+    assert not np.allclose(runs[0].estimators_[0].coef_, runs[2].estimators_[0].coef_)
+
+
+def test_members_random_states_are_seeded_from_the_learner(iris):
+    X, _, y_partial, _ = iris
+    learner = CommitteeSampler(
+        DecisionTreeClassifier(), n_members=3, bootstrap=False, random_state=0
+    ).fit(X, y_partial)
+    seeds = [m.random_state for m in learner.estimators_]
+    assert all(isinstance(s, int) for s in seeds) and len(set(seeds)) == 3
+    again = clone(learner).fit(X, y_partial)
+    assert [m.random_state for m in again.estimators_] == seeds
+
+
+def test_parallel_fit_gives_the_same_committee(iris):
+    X, _, y_partial, _ = iris
+    serial = bagged(n_members=4, batch_size=3).fit(X, y_partial)
+    parallel = bagged(n_members=4, batch_size=3, n_jobs=2).fit(X, y_partial)
+    np.testing.assert_array_equal(serial.query(), parallel.query())
+    np.testing.assert_allclose(serial.predict_proba(X), parallel.predict_proba(X))
+
+
+def test_pickling_mid_loop_continues_with_identical_queries(iris):
+    X, y, y_partial, _ = iris
+    learner = bagged(n_members=3, batch_size=2).fit(X, y_partial)
+    idx = learner.query()
+    learner.teach(y=y[idx], indices=idx)
+    copy = pickle.loads(pickle.dumps(learner))
+    for a in (learner, copy):
+        nxt = a.query()
+        a.teach(y=y[nxt], indices=nxt)
+    np.testing.assert_array_equal(learner.labeled_indices_, copy.labeled_indices_)
+
+
+# ------------------------------------------------ simulation and search
+def test_budget_simulation_refits_the_committee_each_round(iris):
+    X, y, _, _ = iris
+    learner = bagged(n_members=3, batch_size=10, budget=40, n_initial=10).fit(X, y)
+    assert learner.n_labeled_ == 40 and len(learner.history_) == 4
+    assert np.unique(learner.labeled_indices_).shape == (40,)
+    assert all(r["scores"] is not None for r in learner.history_[1:])
+    assert learner.score(X, y) > 0.8
+
+
+def test_clone_and_grid_search_over_disagreement_and_members(iris):
+    X, y, _, _ = iris
+    learner = bagged(batch_size=10, budget=30)
+    search = GridSearchCV(
+        learner,
+        {"disagreement": ["vote_entropy", "mutual_information"], "n_members": [2, 3]},
+        cv=2,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_
+    assert len(best.estimators_) == best.n_members and best.n_labeled_ == 30
+    listed = CommitteeSampler([LogisticRegression(C=2.0), GaussianNB()])
+    twin = clone(listed)
+    assert twin.estimator[0] is not listed.estimator[0]
+    assert twin.get_params(deep=True)["estimator"][0].C == 2.0
+    deep = bagged().get_params(deep=True)
+    assert deep["estimator__max_iter"] == 500
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_members": 1}, InvalidParameterError, "n_members"),
+        ({"disagreement": "entropy"}, InvalidParameterError, "vote_entropy"),
+        ({"bootstrap": "yes"}, InvalidParameterError, "bootstrap"),
+        ({"estimator": [LogisticRegression()]}, ValueError, "at least two members"),
+        ({"estimator": ["lr", GaussianNB()]}, TypeError, "fit and predict"),
+        ({"estimator": Ridge()}, TypeError, "CommitteeRegressor"),
+        (
+            {"estimator": LinearSVC(), "disagreement": "consensus_entropy"},
+            TypeError,
+            "disagreement='vote_entropy'",
+        ),
+    ],
+)
+def test_bad_input_names_the_parameter_and_the_fix(iris, kwargs, error, match):
+    X, _, y_partial, _ = iris
+    kwargs = {"estimator": LogisticRegression(), **kwargs}
+    with pytest.raises(error, match=match):
+        CommitteeSampler(**kwargs).fit(X, y_partial)
+
+
+# ------------------------------------------------------------ conformance
+def _expected_failures(estimator):
+    return {
+        "check_classifiers_classes": (
+            "labels {-1, 1}: -1 marks unlabeled rows, so only one class is "
+            "labeled; sklearn exempts its own semi-supervised estimators by name"
+        )
+    }
+
+
+@parametrize_with_checks(
+    [
+        CommitteeSampler(LogisticRegression(), n_members=3),
+        CommitteeSampler(
+            [LogisticRegression(), GaussianNB()], disagreement="mutual_information"
+        ),
+    ],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_conformance(estimator, check):
+    check(estimator)
