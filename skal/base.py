@@ -25,6 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from skal._data import as_rows, n_rows, stack_rows, take_rows
+from skal._warmstart import check_can_resume, resume_fit
 from skal.selection import (
     check_features,
     chunk_rows,
@@ -192,9 +193,16 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return X_train, y_train
 
     def _refit(self):
-        """Retrain a fresh clone on every label bought so far."""
+        """Retrain a fresh clone on every label bought so far.
+
+        With ``warm_start=True`` (a parameter of some learners), continue
+        training the current ``estimator_`` instead, unless this fit has
+        trained nothing yet or the labeled classes changed (the network's
+        output and label encoding were built for the old ones).
+        """
         X_train, y_train = self._training_set()
         self.n_labeled_ = y_train.shape[0]
+        seen = ()
         if self._is_classification():
             seen = np.unique(y_train)
             if seen.shape[0] < 2:
@@ -206,7 +214,16 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 )
             declared = getattr(self, "classes", None) is not None
             self.classes_ = self._declared_classes() if declared else seen
-        self.estimator_ = self._fit_estimator(X_train, y_train)
+        trained = self._trained_on
+        if (
+            getattr(self, "warm_start", False)
+            and trained is not None
+            and np.array_equal(trained, seen)
+        ):
+            self.estimator_ = resume_fit(self.estimator_, X_train, y_train)
+        else:
+            self.estimator_ = self._fit_estimator(X_train, y_train)
+        self._trained_on = seen
         self._column_map = None
         if self._is_classification():
             est_classes = getattr(self.estimator_, "classes_", None)
@@ -268,6 +285,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             The fitted learner.
         """
         self._check_estimator()
+        if getattr(self, "warm_start", False):
+            check_can_resume(self.estimator, type(self).__name__)
         X = as_rows(X)
         validate_data(self, X, reset=True, skip_check_array=True)
         n_samples = n_rows(X)
@@ -285,6 +304,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self._y_extra = np.empty(0, dtype=y.dtype)
         self.n_labeled_ = 0
         self.history_ = []
+        # Classes estimator_ was last trained on; None: nothing yet in this fit.
+        self._trained_on = None
         # Unfitted until labels arrive, so predict raises NotFittedError.
         self.estimator_ = clone(self.estimator)
         if self._is_classification() and getattr(self, "classes", None) is not None:
