@@ -13,6 +13,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
 from skal._data import n_rows, take_rows
 from skal.base import _templates
@@ -60,7 +61,8 @@ def _fit_member(member, X, y, sample):
 
 def _members_have(attr):
     def check(self):
-        return all(hasattr(member, attr) for member in self.estimators_)
+        members = getattr(self, "estimators_", None) or _templates(self.estimator)
+        return all(hasattr(member, attr) for member in members)
 
     return check
 
@@ -97,6 +99,7 @@ class _Committee(BaseEstimator):
         )
 
     def _each(self, method, X):
+        check_is_fitted(self)
         # Threads: the members' own predict code mostly releases the GIL
         # (BLAS, Cython), and threads spare the copy of X into processes.
         return Parallel(n_jobs=self.n_jobs, prefer="threads")(
@@ -200,6 +203,7 @@ class ClassifierCommittee(ClassifierMixin, _Committee):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
+        check_is_fitted(self)
         if _members_have("predict_proba")(self):
             return self.classes_[self.predict_proba(X).argmax(axis=1)]
         votes = self.member_votes(X)

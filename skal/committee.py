@@ -66,6 +66,18 @@ class _CommitteeMixin:
     def _row_bytes(self):
         return super()._row_bytes() * len(self.estimators_)
 
+    def fit(self, X, y):
+        self.__dict__.pop("estimators_", None)
+        super().fit(X, y)
+        if not self._model_ready():
+            # Base fit leaves a clone of `estimator` (for listed members, a
+            # plain list) until labels arrive; an unfitted committee instead
+            # makes predict raise NotFittedError like every other learner.
+            self.estimator_ = self._committee_type(self.estimator)
+        return self
+
+    fit.__doc__ = BaseActiveLearner.fit.__doc__
+
 
 def _no_decision_function(self):
     raise AttributeError(
@@ -202,6 +214,7 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
     (40, 2)
     """
 
+    _committee_type = ClassifierCommittee
     _parameter_constraints: dict = {
         **_COMMITTEE_CONSTRAINTS,
         "disagreement": [StrOptions(set(COMMITTEE_MEASURES)), callable],
@@ -366,6 +379,7 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
     (25, 5)
     """
 
+    _committee_type = RegressorCommittee
     _parameter_constraints: dict = dict(_COMMITTEE_CONSTRAINTS)
 
     def __init__(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_iris, make_blobs
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Perceptron, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
@@ -210,6 +211,19 @@ def test_hard_voting_members_need_only_predict(iris):
     agree = votes[0] == votes[1]
     np.testing.assert_array_equal(learner.predict(X)[agree], votes[0][agree])
     assert learner.query().shape == (1,)
+
+
+def test_cold_start_committee_is_unfitted_until_labels_arrive(iris):
+    X, y, _, _ = iris
+    learner = CommitteeSampler(
+        [LogisticRegression(max_iter=500), GaussianNB()], batch_size=6, random_state=0
+    ).fit(X, np.full(y.shape, -1))
+    with pytest.raises(NotFittedError):
+        learner.predict(X)
+    assert not hasattr(learner, "estimators_")
+    idx = learner.query()
+    learner.teach(y=y[idx], indices=idx)
+    assert len(learner.estimators_) == 2 and learner.predict(X).shape == (150,)
 
 
 def test_decision_function_is_not_offered(iris):
