@@ -43,6 +43,7 @@ __all__ = [
     "deficiency",
     "labels_to_reach",
     "learning_curves",
+    "make_learners",
 ]
 
 _COLUMNS = ("learner", "seed", "n_labeled", "score", "full_score")
@@ -206,6 +207,115 @@ def labels_to_reach(n_labeled, scores, target):
         return float(n_labeled[0])
     x0, x1, s0, s1 = n_labeled[i - 1], n_labeled[i], scores[i - 1], scores[i]
     return float(x0 + (target - s0) / (s1 - s0) * (x1 - x0))
+
+
+# ---------------------------------------------------------- learner specs
+def _parse_value(text):
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _learner_classes():
+    import skal
+    from skal.base import BaseActiveLearner
+
+    classes = {}
+    for name in skal.__all__:
+        obj = getattr(skal, name, None)
+        if (
+            isinstance(obj, type)
+            and issubclass(obj, BaseActiveLearner)
+            and obj is not BaseActiveLearner
+        ):
+            classes[name.lower()] = obj
+    return classes
+
+
+def make_learners(specs, estimator, **params):
+    """Build active learners from short names, as ``skal compare`` does.
+
+    Parameters
+    ----------
+    specs : list of str
+        Each one of:
+
+        - ``"random"``: a :class:`~skal.RandomSampler`;
+        - an uncertainty measure (``"margin"``, ``"entropy"``,
+          ``"least_confidence"``, ``"ratio"``): an
+          :class:`~skal.UncertaintySamplingClassifier` with that strategy;
+        - the name of any active learner class that :mod:`skal` exports
+          (case-insensitive, e.g. ``"CommitteeSampler"``), optionally followed
+          by ``:param=value`` settings, e.g.
+          ``"CommitteeSampler:disagreement=kl_max_disagreement:n_members=3"``.
+    estimator : estimator object
+        The model every learner wraps.
+    **params
+        Parameters set on every learner that has them (``batch_size``,
+        ``budget``, ``n_initial``, ``random_state``...).
+
+    Returns
+    -------
+    learners : dict of {str: learner}
+        Keyed by the spec, in order.
+
+    Examples
+    --------
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skal.evaluation import make_learners
+    >>> learners = make_learners(["margin", "random"], GaussianNB(), batch_size=5)
+    >>> {k: type(v).__name__ for k, v in learners.items()}
+    {'margin': 'UncertaintySamplingClassifier', 'random': 'RandomSampler'}
+    >>> learners["margin"].batch_size
+    5
+    """
+    from skal.baseline import RandomSampler
+    from skal.scoring import UNCERTAINTY_MEASURES
+    from skal.uncertainty import UncertaintySamplingClassifier
+
+    classes = _learner_classes()
+    learners = {}
+    for spec in specs:
+        spec = spec.strip()
+        head, *options = spec.split(":")
+        settings = {}
+        for option in options:
+            key, sep, value = option.partition("=")
+            if not sep or not key:
+                raise ValueError(
+                    f"In {spec!r}, {option!r} is not a param=value setting."
+                )
+            settings[key.strip()] = _parse_value(value.strip())
+        if head == "random":
+            learner = RandomSampler(estimator)
+        elif head in UNCERTAINTY_MEASURES:
+            learner = UncertaintySamplingClassifier(estimator, strategy=head)
+        elif head.lower() in classes:
+            learner = classes[head.lower()](estimator)
+        else:
+            valid = [
+                "random",
+                *UNCERTAINTY_MEASURES,
+                *sorted(cls.__name__ for cls in classes.values()),
+            ]
+            raise ValueError(f"Unknown strategy {head!r}; choose from {valid}.")
+        accepted = learner.get_params(deep=False)
+        common = {k: v for k, v in params.items() if k in accepted}
+        unknown = set(settings) - set(accepted)
+        if unknown:
+            raise ValueError(
+                f"{type(learner).__name__} has no parameter {sorted(unknown)} "
+                f"(in {spec!r}); its parameters are {sorted(accepted)}."
+            )
+        if spec in learners:
+            raise ValueError(f"{spec!r} is listed twice.")
+        learners[spec] = learner.set_params(**common, **settings)
+    if not learners:
+        raise ValueError("No strategy given.")
+    return learners
 
 
 # ------------------------------------------------------------- simulation

@@ -238,3 +238,45 @@ def test_results_validation():
         LearningCurveResults([rec], baseline="b")
     with pytest.raises(KeyError, match="No learner 'b'"):
         LearningCurveResults([rec]).curve("b")
+
+
+# ------------------------------------------------------------ learner specs
+def test_make_learners_from_names():
+    from skal import CommitteeSampler
+    from skal.evaluation import make_learners
+
+    nb = GaussianNB()
+    learners = make_learners(
+        ["margin", "random", "committeesampler:n_members=3:disagreement=vote_entropy"],
+        nb,
+        batch_size=7,
+        budget=30,
+        unknown_to_all=1,
+    )
+    assert list(learners) == [
+        "margin",
+        "random",
+        "committeesampler:n_members=3:disagreement=vote_entropy",
+    ]
+    margin, random, committee = learners.values()
+    assert isinstance(margin, UncertaintySamplingClassifier)
+    assert margin.strategy == "margin" and margin.batch_size == 7
+    assert isinstance(random, RandomSampler) and random.budget == 30
+    assert isinstance(committee, CommitteeSampler)
+    assert committee.n_members == 3 and committee.disagreement == "vote_entropy"
+    assert committee.estimator is nb
+
+
+def test_make_learners_errors():
+    from skal.evaluation import make_learners
+
+    with pytest.raises(ValueError, match=r"choose from \['random', .*'margin'"):
+        make_learners(["nope"], GaussianNB())
+    with pytest.raises(ValueError, match="not a param=value setting"):
+        make_learners(["margin:3"], GaussianNB())
+    with pytest.raises(ValueError, match=r"no parameter \['C'\]"):
+        make_learners(["margin:C=1"], GaussianNB())
+    with pytest.raises(ValueError, match="listed twice"):
+        make_learners(["margin", "margin"], GaussianNB())
+    with pytest.raises(ValueError, match="No strategy"):
+        make_learners([], GaussianNB())

@@ -1,0 +1,140 @@
+"""End to end tests of `skal compare` on small settings."""
+
+import gzip
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+
+from skal.cli import main
+from skal.datasets import write_idx
+from skal.evaluation import LearningCurveResults
+
+SMALL = ["--budget", "30", "--batch-size", "10", "--n-initial", "10"]
+
+
+def _table(out):
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("learner"))
+    rows = {}
+    for line in lines[start + 2 :]:
+        if not line.strip() or line.startswith("target"):
+            break
+        cells = [c for c in line.split("  ") if c.strip()]
+        rows[cells[0].strip()] = [c.strip() for c in cells[1:]]
+    return lines[start], rows
+
+
+def test_compare_end_to_end(tmp_path, capsys):
+    plot = tmp_path / "curves.png"
+    out_csv = tmp_path / "curves.csv"
+    argv = ["compare", "--dataset", "iris", *SMALL, "--repeats", "3"]
+    argv += ["--plot", str(plot), "--output", str(out_csv), "--n-jobs", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "iris (150 samples, 4 features, 3 classes)" in out
+    header, rows = _table(out)
+    assert header.split("  ")[0] == "learner" and "AULC" in header
+    assert list(rows) == ["margin", "entropy", "least_confidence", "random"]
+    assert rows["random"][2] == "1.000 ± 0.000"  # deficiency of random
+    assert rows["random"][4] == "0%"  # random saves nothing against itself
+    assert "target accuracy" in out
+    # The curves file holds every point: 4 learners x 3 repeats x 3 rounds.
+    results = LearningCurveResults.read_csv(out_csv, baseline="random")
+    assert len(results.records) == 4 * 3 * 3
+    assert results.curve("margin")[0].tolist() == [10, 20, 30]
+    # The table printed is the summary of those curves.
+    summary = {r["learner"]: r for r in results.summary(as_frame=False)}
+    assert rows["margin"][1].startswith(f"{summary['margin']['aulc_mean']:.3f}")
+
+    plt = pytest.importorskip("matplotlib.pyplot")
+    image = plt.imread(plot)
+    assert image.shape[0] > 300 and image.shape[1] > 500
+    assert image[..., :3].std() > 0.05
+
+
+def test_compare_is_deterministic(tmp_path, capsys):
+    argv = ["compare", "--dataset", "wine", *SMALL, "--repeats", "2"]
+    argv += ["--plot", "none", "--strategies", "margin,random"]
+    assert main([*argv, "--output", str(tmp_path / "a.json")]) == 0
+    assert main([*argv, "--output", str(tmp_path / "b.json"), "--n-jobs", "2"]) == 0
+    a = LearningCurveResults.read_json(tmp_path / "a.json")
+    b = LearningCurveResults.read_json(tmp_path / "b.json")
+    assert a.records == b.records
+    assert a.learners == ["margin", "random"]
+    assert not (tmp_path / "skal-compare.png").exists()
+
+
+def test_compare_accepts_exported_learner_classes(capsys):
+    argv = ["compare", "--dataset", "iris", *SMALL, "--repeats", "1", "--plot"]
+    argv += ["none", "--estimator", "naive_bayes", "--strategies"]
+    argv += ["CommitteeSampler:n_members=3", "random"]
+    assert main(argv) == 0
+    _, rows = _table(capsys.readouterr().out)
+    assert list(rows) == ["CommitteeSampler:n_members=3", "random"]
+
+
+def test_compare_csv_and_idx_datasets(tmp_path, capsys):
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "iris.csv"
+    lines = ["species," + ",".join(f"f{i}" for i in range(4))]
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    lines += [
+        f"{n}," + ",".join(map(str, row)) for n, row in zip(names, X, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    argv = ["compare", *SMALL, "--repeats", "1", "--plot", "none"]
+    assert main([*argv, "--dataset", str(path), "--label-column", "species"]) == 0
+    assert "(150 samples, 4 features, 3 classes)" in capsys.readouterr().out
+    assert main([*argv, "--dataset", str(path), "--label-column", "0"]) == 0
+    capsys.readouterr()
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3, dtype=np.uint8), 40)
+    images = (rng.random((120, 4, 4)) * 60 + labels[:, None, None] * 60).astype(
+        np.uint8
+    )
+    write_idx(tmp_path / "img-idx3-ubyte.gz", images)
+    write_idx(tmp_path / "lab-idx1-ubyte.gz", labels)
+    argv += ["--dataset", str(tmp_path / "img-idx3-ubyte.gz")]
+    argv += ["--labels", str(tmp_path / "lab-idx1-ubyte.gz"), "--max-samples", "90"]
+    assert main(argv) == 0
+    assert "(90 samples, 16 features, 3 classes)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--strategies", "bogus"], "Unknown strategy 'bogus'; choose from"),
+        (["--dataset", "no-such-set"], "Unknown dataset 'no-such-set'"),
+        (["--strategies", "margin:nope=1"], "has no parameter ['nope']"),
+        (["--budget", "5"], "budget=5 is smaller than n_initial=10"),
+    ],
+)
+def test_compare_errors_exit_2(extra, message, capsys):
+    argv = ["compare", *SMALL, "--repeats", "1", "--plot", "none", "--n-jobs", "1"]
+    assert main([*argv, *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skal compare: error:") and message in err
+
+
+def test_compare_warns_about_minus_one_labels(tmp_path, capsys):
+    path = tmp_path / "d.csv.gz"
+    rows = [f"{i % 7},{(i * 3) % 5},{-1 if i % 2 else 1}" for i in range(60)]
+    path.write_bytes(gzip.compress(("a,b,label\n" + "\n".join(rows)).encode()))
+    argv = ["compare", "--dataset", str(path), *SMALL, "--repeats", "1"]
+    assert main([*argv, "--plot", "none", "--strategies", "random"]) == 0
+    assert "30 rows have label -1" in capsys.readouterr().err
+
+
+def test_console_entry_point(tmp_path):
+    res = subprocess.run(
+        [sys.executable, "-m", "skal.cli", "compare", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    text = " ".join(res.stdout.split())
+    assert "--strategies NAME [NAME ...]" in text and "(default: digits)" in text
