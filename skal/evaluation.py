@@ -8,10 +8,11 @@ splits and scores the model of every round on the test part. Within one
 repeat every learner sees the same split and, with the same seed, the same
 initial labeled sample, so the comparison is paired.
 
-The model after each round is rebuilt by fitting ``clone(learner.estimator)``
-on the labeled prefix ``X[labeled_indices_[:n_labeled]]``: the learners
-retrain from scratch each round, so this is the model they held, and the
-learners need no evaluation hook.
+Each round's model is scored on the test part the moment the learner has
+trained it, through the learner itself (``learner.score`` or the scorer
+given), so the curve is exactly what the learner would have reported at that
+point: committees, warm-started networks and aligned class columns included,
+and no model is fitted twice.
 
 Summaries of a curve (all pure numpy, usable on curves from elsewhere):
 
@@ -36,6 +37,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from skal._data import as_rows, take_rows
+from skal.base import BaseActiveLearner
 
 __all__ = [
     "LearningCurveResults",
@@ -221,7 +223,6 @@ def _parse_value(text):
 
 def _learner_classes():
     import skal
-    from skal.base import BaseActiveLearner
 
     classes = {}
     for name in skal.__all__:
@@ -345,12 +346,10 @@ def _named_learners(learners):
     if not named:
         raise ValueError("learners is empty; pass at least one active learner.")
     for name, learner in named.items():
-        if not hasattr(learner, "labeled_indices_") and not (
-            hasattr(learner, "get_params") and "budget" in learner.get_params()
-        ):
+        if not isinstance(learner, BaseActiveLearner):
             raise TypeError(
-                f"learners[{name!r}] = {learner!r} is not an active learner: it "
-                "has no `budget` parameter."
+                f"learners[{name!r}] = {learner!r} is not an active learner; wrap "
+                "the estimator in one, e.g. RandomSampler(estimator)."
             )
     return named
 
@@ -362,21 +361,21 @@ def _run_one(learner, X, y, train, test, seed, scoring):
         learner.set_params(random_state=seed)
     X_train, y_train = take_rows(X, train), y[train]
     X_test, y_test = take_rows(X, test), y[test]
-    learner.fit(X_train, y_train)
-    scorer = check_scoring(learner.estimator, scoring=scoring)
+    scorer = check_scoring(learner, scoring=scoring)
+    curve = {}
+    refit = learner._refit
 
-    counts = sorted({int(record["n_labeled"]) for record in learner.history_})
-    order = learner.labeled_indices_
-    scores = []
-    for n in counts[:-1]:
-        model = clone(learner.estimator).fit(
-            take_rows(X_train, order[:n]), y_train[order[:n]]
-        )
-        scores.append(scorer(model, X_test, y_test))
-    # The learner holds the last round's model already.
-    scores.append(scorer(learner.estimator_, X_test, y_test))
+    def refit_and_score():
+        refit()
+        # Score each round's model the moment it is trained: a warm-started
+        # network or a committee cannot be rebuilt afterwards from the labels.
+        curve[int(learner.n_labeled_)] = float(scorer(learner, X_test, y_test))
+
+    learner._refit = refit_and_score
+    learner.fit(X_train, y_train)
     full = clone(learner.estimator).fit(X_train, y_train)
-    return counts, scores, float(scorer(full, X_test, y_test))
+    counts = sorted(curve)
+    return counts, [curve[n] for n in counts], float(scorer(full, X_test, y_test))
 
 
 def learning_curves(

@@ -101,21 +101,30 @@ def test_learning_curves_layout(results):
     assert len(seeds) == 3
 
 
-def test_curve_points_are_the_models_the_learner_held(iris):
-    """Every point equals the score of a learner stopped at that budget."""
+@pytest.mark.parametrize("kind", ["margin", "committee"])
+def test_curve_points_are_the_models_the_learner_held(iris, kind):
+    """Every point equals the score of a learner stopped at that budget.
+
+    A committee predicts with its members, not with one clone of the
+    estimator: the curve must score the learner's own model.
+    """
+    from skal import CommitteeSampler
+
     X, y = iris
-    res = learning_curves(
-        _learners()[:1], X, y, budget=40, n_repeats=1, random_state=3, n_jobs=1
-    )
+    if kind == "margin":
+        learner = _learners()[0]
+    else:
+        learner = CommitteeSampler(GaussianNB(), n_members=3, batch_size=10)
+    res = learning_curves([learner], X, y, budget=40, n_repeats=1, random_state=3)
     seed = res.records[0]["seed"]
     pos = np.arange(len(y))
     train, test = train_test_split(pos, test_size=0.25, random_state=seed, stratify=y)
-    _, scores = res.curve("margin")
+    _, scores = res.curve(res.learners[0])
     for j, budget in enumerate([10, 20, 30, 40]):
-        learner = clone(_learners()[0]).set_params(budget=budget, random_state=seed)
-        learner.fit(X[train], y[train])
-        assert scores[0, j] == learner.score(X[test], y[test])
-    full = LogisticRegression(max_iter=300).fit(X[train], y[train])
+        stopped = clone(learner).set_params(budget=budget, random_state=seed)
+        stopped.fit(X[train], y[train])
+        assert scores[0, j] == stopped.score(X[test], y[test])
+    full = clone(learner.estimator).fit(X[train], y[train])
     assert res.records[0]["full_score"] == full.score(X[test], y[test])
 
 
