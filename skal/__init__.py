@@ -9,6 +9,7 @@ and ``teach`` the labels back, while staying real scikit-learn estimators:
 from skal.base import UNLABELED, BaseActiveLearner
 from skal.baseline import RandomSampler
 from skal.committee import CommitteeRegressor, CommitteeSampler
+from skal.representative import RepresentativeSampler
 from skal.uncertainty import (
     UncertaintySamplingClassifier,
     UncertaintySamplingRegressor,
@@ -22,6 +23,7 @@ __all__ = [
     "CommitteeRegressor",
     "CommitteeSampler",
     "RandomSampler",
+    "RepresentativeSampler",
     "UncertaintySamplingClassifier",
     "UncertaintySamplingRegressor",
     "__version__",

@@ -35,6 +35,7 @@ __all__ = [
     "ranked_batch",
     "cluster_diverse",
     "information_density",
+    "local_density",
     "density_weighted",
     "representatives",
     "REPRESENTATIVE_METHODS",
@@ -360,7 +361,14 @@ def _check_centers(X, centers, what):
 
 
 def kcenter_greedy(
-    X, k, *, X_labeled=None, scores=None, metric="euclidean", random_state=None
+    X,
+    k,
+    *,
+    X_labeled=None,
+    scores=None,
+    weights=None,
+    metric="euclidean",
+    random_state=None,
 ):
     """Greedy k-center (core-set) selection: each pick is the farthest sample.
 
@@ -385,6 +393,9 @@ def kcenter_greedy(
         Samples already labeled, used as the initial centers.
     scores : array-like of shape (n_samples,), default=None
         Informativeness, used only to break ties.
+    weights : array-like of shape (n_samples,), default=None
+        Positive weights: each pick then maximises ``weight * distance``
+        (density-weighted k-center, see :func:`representatives`).
     metric : str, default="euclidean"
         Any metric of :func:`sklearn.metrics.pairwise_distances`.
     random_state : int, Generator or None
@@ -419,10 +430,15 @@ def kcenter_greedy(
     from sklearn.utils.extmath import row_norms
 
     sq_norms = row_norms(X, squared=True)[:, None] if metric == "euclidean" else None
+    if weights is not None:
+        weights = _check_scores(weights)
+        if weights.shape[0] != n or weights.min() <= 0:
+            raise ValueError(f"weights must be {n} positive numbers.")
     nearest = _min_distances(X, X_labeled, metric)
     chosen = np.empty(k, dtype=np.intp)
     for t in range(k):
-        j = _argmax_keyed(nearest, scores, keys)
+        objective = nearest if weights is None else nearest * weights
+        j = _argmax_keyed(objective, scores, keys)
         chosen[t] = j
         np.minimum(nearest, _distances_to(X, j, metric, sq_norms), out=nearest)
         # A chosen sample must never win again, even against exact duplicates
@@ -654,15 +670,9 @@ def information_density(
     from sklearn.metrics import pairwise_distances
 
     X = check_features(X, what="information density")
-    if reference is None:
-        n = X.shape[0]
-        if n > n_reference:
-            rows = _as_generator(random_state).choice(n, n_reference, replace=False)
-            reference = X[np.sort(rows)]
-        else:
-            reference = X
-    else:
-        reference = _check_centers(X, reference, "information density")
+    reference = _reference(
+        X, reference, n_reference, random_state, "information density"
+    )
     # Small chunks are faster than sklearn's default (cache-resident) and keep
     # the temporaries well inside `working_memory`.
     size = min(chunk_rows(X.shape[0], 16 * reference.shape[0]), 4096)
@@ -673,6 +683,93 @@ def information_density(
         np.reciprocal(D, out=D)
         density[batch] = D.mean(axis=1)
     return density
+
+
+def local_density(
+    X,
+    *,
+    reference=None,
+    n_neighbors=10,
+    n_reference=1000,
+    metric="euclidean",
+    random_state=None,
+):
+    """K-nearest-neighbour density: ``1 / mean distance to the nearest rows``.
+
+    Unlike :func:`information_density`, which favours the centre of the whole
+    pool, this rates how crowded a sample's own neighbourhood is (Zhu et al.
+    2008 use the K nearest neighbours for the same reason), so the core of
+    every cluster scores high wherever the cluster lies. It scales as
+    ``1 / distance``, so that ``density * distance`` is unit-free. The nearest
+    reference row is skipped (it is the sample itself when the sample is in the
+    reference); distances to the next ``n_neighbors`` are averaged, a chunk of
+    rows at a time.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Samples to rate.
+    reference : {array-like, sparse matrix} of shape (n_reference, n_features), \
+            default=None
+        The pool; a random subsample of ``X`` of at most ``n_reference`` rows
+        if None.
+    n_neighbors : int, default=10
+        Neighbours averaged over (clipped to the reference size minus one).
+    n_reference : int, default=1000
+        Size of the subsample when ``reference`` is None.
+    metric : str, default="euclidean"
+        Any metric of :func:`sklearn.metrics.pairwise_distances`.
+    random_state : int, Generator or None
+        Seeds the subsample.
+
+    Returns
+    -------
+    density : ndarray of shape (n_samples,)
+        Positive; exact duplicates get a large finite value.
+
+    References
+    ----------
+    .. [1] J. Zhu, H. Wang, T. Yao and B. K. Tsou, "Active learning with
+       sampling by uncertainty and density for word sense disambiguation and
+       text classification", COLING 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import local_density
+    >>> X = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [10.2], [50.0]])
+    >>> d = local_density(X, n_neighbors=2)
+    >>> int(d.argmin()), bool(np.isclose(d[1], d[4]))
+    (6, True)
+    """
+    from sklearn.metrics import pairwise_distances
+
+    X = check_features(X, what="local density")
+    reference = _reference(X, reference, n_reference, random_state, "local density")
+    n_ref = reference.shape[0]
+    kk = max(1, min(int(n_neighbors), n_ref - 1))
+    size = min(chunk_rows(X.shape[0], 16 * n_ref), 4096)
+    mean_dist = np.empty(X.shape[0])
+    for batch in gen_batches(X.shape[0], size):
+        D = pairwise_distances(X[batch], reference, metric=metric)
+        if n_ref > 1:
+            D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
+        mean_dist[batch] = D.mean(axis=1)
+    # A floor relative to the pool's own scale keeps duplicates finite (and
+    # density * distance free of inf * 0).
+    positive = mean_dist[mean_dist > 0]
+    floor = 1e-6 * (np.median(positive) if positive.size else 1.0)
+    return 1.0 / np.maximum(mean_dist, floor)
+
+
+def _reference(X, reference, n_reference, random_state, what):
+    if reference is not None:
+        return _check_centers(X, reference, what)
+    n = X.shape[0]
+    if n > n_reference:
+        rows = _as_generator(random_state).choice(n, n_reference, replace=False)
+        return X[np.sort(rows)]
+    return X
 
 
 def density_weighted(scores, density, beta):
@@ -719,7 +816,14 @@ REPRESENTATIVE_METHODS = ("kcenter", "kmeans", "density")
 
 
 def representatives(
-    X, k, *, method="kcenter", X_labeled=None, metric="euclidean", random_state=None
+    X,
+    k,
+    *,
+    method="kcenter",
+    X_labeled=None,
+    density=None,
+    metric="euclidean",
+    random_state=None,
 ):
     """Label-free selection of ``k`` samples that represent the pool.
 
@@ -727,10 +831,12 @@ def representatives(
       labeled samples being the initial centers.
     - ``"kmeans"``: one sample per k-means cluster of the pool
       (:func:`kmeans_representatives`); the labeled samples are not used.
-    - ``"density"``: the most typical samples that are not near each other:
-      :func:`ranked_batch` with information density as the score and
-      ``alpha=0.5``, so density and novelty (distance to labeled and picked
-      samples) weigh equally.
+    - ``"density"``: density-weighted k-center: each pick maximises
+      ``local_density(x) * d(x)``, ``d`` being the distance to the nearest
+      labeled or picked sample (:func:`kcenter_greedy` with ``weights``), so
+      the batch spreads over the dense regions and skips outliers. The
+      product is unit-free (:func:`local_density` scales as 1 / distance).
+      The first pick, with nothing labeled, is the densest sample.
 
     Parameters
     ----------
@@ -742,6 +848,9 @@ def representatives(
         See above.
     X_labeled : {array-like, sparse matrix}, default=None
         Samples already labeled.
+    density : array-like of shape (n_samples,), default=None
+        Precomputed :func:`local_density` of ``X`` for "density" (a learner
+        caches it across rounds); computed if None.
     metric : str, default="euclidean"
         Distance for "kcenter" and "density" (k-means is Euclidean).
     random_state : int, Generator or None
@@ -756,8 +865,9 @@ def representatives(
     ----------
     .. [1] O. Sener and S. Savarese, "Active Learning for Convolutional Neural
        Networks: A Core-Set Approach", ICLR 2018.
-    .. [2] B. Settles and M. Craven, "An analysis of active learning strategies
-       for sequence labeling tasks", EMNLP 2008.
+    .. [2] J. Zhu, H. Wang, T. Yao and B. K. Tsou, "Active learning with
+       sampling by uncertainty and density for word sense disambiguation and
+       text classification", COLING 2008.
 
     Examples
     --------
@@ -778,13 +888,14 @@ def representatives(
         )
     if method == "density":
         X = check_features(X, what="density selection")
-        density = information_density(X, metric=metric, random_state=rng)
-        return ranked_batch(
-            density,
+        if density is None:
+            density = local_density(X, metric=metric, random_state=rng)
+        return kcenter_greedy(
             X,
             k,
             X_labeled=X_labeled,
-            alpha=0.5,
+            scores=density,
+            weights=density,
             metric=metric,
             random_state=rng,
         )
