@@ -9,6 +9,10 @@ and ``teach`` the labels back, while staying real scikit-learn estimators:
 from skal.base import UNLABELED, BaseActiveLearner
 from skal.baseline import RandomSampler
 from skal.committee import CommitteeRegressor, CommitteeSampler
+from skal.expected import (
+    ExpectedErrorReductionClassifier,
+    ExpectedModelChangeClassifier,
+)
 from skal.representative import RepresentativeSampler
 from skal.uncertainty import (
     UncertaintySamplingClassifier,
@@ -22,6 +26,8 @@ __all__ = [
     "BaseActiveLearner",
     "CommitteeRegressor",
     "CommitteeSampler",
+    "ExpectedErrorReductionClassifier",
+    "ExpectedModelChangeClassifier",
     "RandomSampler",
     "RepresentativeSampler",
     "UncertaintySamplingClassifier",
