@@ -107,8 +107,10 @@ def _load_named(name):
             n_informative=6,
             n_redundant=2,
             n_classes=4,
-            n_clusters_per_class=2,
-            class_sep=1.0,
+            # One well-separated cluster per class: about 0.8 accuracy for a
+            # linear model on all the data, so label efficiency shows.
+            n_clusters_per_class=1,
+            class_sep=1.5,
             random_state=0,
         )
     return getattr(datasets, f"load_{name}")(return_X_y=True)
