@@ -362,9 +362,9 @@ class Journal:
             }
         except sqlite3.DatabaseError as exc:
             raise JournalError(
-                f"{self.path!r} is not a skal journal: it is not a readable SQLite "
-                f"database ({exc}). It was left untouched; pass a new path to start "
-                "a new journal."
+                f"{self.path!r} cannot be read as a journal: it has an SQLite header "
+                f"but is damaged or truncated ({exc}). It was left untouched; the "
+                "sqlite3 shell's .recover command may rescue its labels."
             ) from None
         if not tables and app_id == 0:
             if self.readonly:
@@ -627,6 +627,10 @@ class Journal:
         self._conn.execute(
             "UPDATE rounds SET finished = ? WHERE round = ?", (time.time(), int(round))
         )
+        # Labels are durable in the -wal file already; moving them into the
+        # main file each round keeps a copied .sqlite file (without its -wal)
+        # from missing more than the current round.
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     # ------------------------------------------------------------- reading
     def labels(self, *, source=None):
