@@ -14,6 +14,7 @@ from skal.expected import (
     ExpectedModelChangeClassifier,
 )
 from skal.representative import RepresentativeSampler
+from skal.self_training import SelfTrainingLearner
 from skal.uncertainty import (
     UncertaintySamplingClassifier,
     UncertaintySamplingRegressor,
@@ -30,6 +31,7 @@ __all__ = [
     "ExpectedModelChangeClassifier",
     "RandomSampler",
     "RepresentativeSampler",
+    "SelfTrainingLearner",
     "UncertaintySamplingClassifier",
     "UncertaintySamplingRegressor",
     "__version__",

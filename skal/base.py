@@ -223,6 +223,12 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             self.estimator_ = resume_fit(self.estimator_, X_train, y_train)
         else:
             self.estimator_ = self._fit_estimator(X_train, y_train)
+        pseudo = getattr(self, "_pseudo_labeler", None)
+        if pseudo is not None:
+            # Self-training (skal.self_training.SelfTrainingLearner): retrain on
+            # the bought labels plus confident pseudo-labels of the pool, which
+            # are recorded apart and never counted in n_labeled_.
+            self.estimator_ = pseudo.refit(self, X_train, y_train)
         self._trained_on = seen
         self._column_map = None
         if self._is_classification():

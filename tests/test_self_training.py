@@ -1,0 +1,173 @@
+"""Self-training on top of the learners: pseudo-labels apart from bought ones."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV
+from sklearn.svm import LinearSVC
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skal import (
+    CommitteeSampler,
+    ExpectedModelChangeClassifier,
+    RandomSampler,
+    RepresentativeSampler,
+    SelfTrainingLearner,
+    UncertaintySamplingClassifier,
+)
+
+SEEDS = [0, 1, 50, 51, 100, 101]
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    y_partial = np.full_like(y, -1)
+    y_partial[SEEDS] = y[SEEDS]
+    return X, y, y_partial
+
+
+def _uncertainty(**kw):
+    kw.setdefault("random_state", 0)
+    return UncertaintySamplingClassifier(LogisticRegression(max_iter=500), **kw)
+
+
+def test_threshold_pseudo_labels_exactly_the_confident_pool_rows(iris):
+    X, _, y_partial = iris
+    st = SelfTrainingLearner(_uncertainty(), threshold=0.8).fit(X, y_partial)
+    oracle_only = LogisticRegression(max_iter=500).fit(X[SEEDS], y_partial[SEEDS])
+    pool = np.setdiff1d(np.arange(150), SEEDS)
+    conf = oracle_only.predict_proba(X[pool]).max(axis=1)
+    np.testing.assert_array_equal(np.sort(st.pseudo_indices_), pool[conf > 0.8])
+    np.testing.assert_array_equal(
+        st.pseudo_labels_, oracle_only.predict(X[st.pseudo_indices_])
+    )
+    # The model is trained on bought labels plus pseudo-labels.
+    both = np.r_[SEEDS, st.pseudo_indices_]
+    reference = LogisticRegression(max_iter=500).fit(
+        X[both], np.r_[y_partial[SEEDS], st.pseudo_labels_]
+    )
+    np.testing.assert_allclose(st.predict_proba(X), reference.predict_proba(X))
+    # ... but only bought labels count.
+    assert st.n_labeled_ == 6
+    assert sorted(st.labeled_indices_) == SEEDS
+    assert st.n_iter_ == 2
+
+
+def test_k_best_takes_the_most_confident(iris):
+    X, _, y_partial = iris
+    st = SelfTrainingLearner(_uncertainty(), criterion="k_best", k_best=7)
+    st.fit(X, y_partial)
+    assert st.pseudo_indices_.shape == (7,)
+    oracle_only = LogisticRegression(max_iter=500).fit(X[SEEDS], y_partial[SEEDS])
+    pool = np.setdiff1d(np.arange(150), SEEDS)
+    conf = oracle_only.predict_proba(X[pool]).max(axis=1)
+    chosen = oracle_only.predict_proba(X[st.pseudo_indices_]).max(axis=1)
+    assert chosen.min() >= np.sort(conf)[::-1][6]
+
+
+def test_more_iterations_add_more_pseudo_labels(iris):
+    X, _, y_partial = iris
+    counts = [
+        SelfTrainingLearner(
+            _uncertainty(), criterion="k_best", k_best=5, max_iter=m
+        ).fit(X, y_partial)
+        for m in (1, 3, None)
+    ]
+    assert [len(c.pseudo_indices_) for c in counts[:2]] == [5, 15]
+    assert len(counts[2].pseudo_indices_) == 144  # until the pool is exhausted
+    assert counts[1].n_iter_ == 4
+
+
+def test_simulation_keeps_pseudo_labels_apart_from_bought_ones(iris):
+    X, y, _ = iris
+    st = SelfTrainingLearner(
+        _uncertainty(batch_size=5, budget=30, n_initial=10), threshold=0.9
+    ).fit(X, y)
+    assert st.n_labeled_ == 30 and st.labeled_indices_.shape == (30,)
+    assert [r["n_labeled"] for r in st.history_] == [10, 15, 20, 25, 30]
+    # One pseudo-labeling per retraining, recomputed each time.
+    assert len(st.pseudo_history_) == len(st.history_)
+    assert [r["n_labeled"] for r in st.pseudo_history_] == [10, 15, 20, 25, 30]
+    for record in st.pseudo_history_:
+        assert record["n_pseudo"] == record["indices"].shape[0]
+    last = st.pseudo_history_[-1]
+    np.testing.assert_array_equal(last["indices"], st.pseudo_indices_)
+    assert not np.isin(st.pseudo_indices_, st.labeled_indices_).any()
+    assert st.score(X, y) > 0.9
+
+
+def test_teach_and_query_continue_the_loop(iris):
+    X, y, y_partial = iris
+    st = SelfTrainingLearner(_uncertainty(batch_size=4), threshold=0.7)
+    st.fit(X, y_partial)
+    idx = st.query()
+    assert not np.isin(idx, SEEDS).any()
+    # An oracle label may replace a pseudo-label: the row becomes bought.
+    target = np.r_[idx, st.pseudo_indices_[:1]]
+    st.teach(y=y[target], indices=target)
+    assert st.n_labeled_ == 6 + 5
+    assert not np.isin(st.pseudo_indices_, st.labeled_indices_).any()
+    assert st.informativeness().shape == (150 - 11,)
+    twin = pickle.loads(pickle.dumps(st))
+    np.testing.assert_array_equal(st.query(), twin.query())
+    twin.teach(y=y[:2], X=X[:2])
+    assert twin.n_labeled_ == 13
+
+
+@pytest.mark.parametrize(
+    "learner",
+    [
+        RandomSampler(LogisticRegression(max_iter=500), batch_size=5),
+        RepresentativeSampler(LogisticRegression(max_iter=500), batch_size=5),
+        ExpectedModelChangeClassifier(LogisticRegression(max_iter=500), batch_size=5),
+        CommitteeSampler(LogisticRegression(max_iter=500), batch_size=5),
+    ],
+    ids=lambda learner: type(learner).__name__,
+)
+def test_composes_with_every_classifier_learner(iris, learner):
+    X, y, _ = iris
+    learner.set_params(budget=20, n_initial=10, random_state=0)
+    st = SelfTrainingLearner(learner, threshold=0.9).fit(X, y)
+    assert st.n_labeled_ == 20
+    assert len(st.pseudo_history_) == len(st.history_)
+    assert not np.isin(st.pseudo_indices_, st.labeled_indices_).any()
+
+
+def test_grid_search_over_threshold_and_strategy(iris):
+    X, y, _ = iris
+    search = GridSearchCV(
+        SelfTrainingLearner(_uncertainty(batch_size=5, budget=15, n_initial=6)),
+        {"threshold": [0.8, 0.95], "learner__strategy": ["margin", "entropy"]},
+        cv=2,
+    ).fit(X, y)
+    assert set(search.best_params_) == {"threshold", "learner__strategy"}
+    assert np.all(search.cv_results_["mean_test_score"] > 0.5)
+
+
+def test_errors_name_the_fix(iris):
+    X, y, _ = iris
+    with pytest.raises(TypeError, match="active classifier.*regressors"):
+        SelfTrainingLearner(RandomSampler(Ridge())).fit(X, y.astype(float))
+    with pytest.raises(TypeError, match="predict_proba.*CalibratedClassifierCV"):
+        SelfTrainingLearner(RandomSampler(LinearSVC())).fit(X, y)
+    with pytest.raises(ValueError, match="learner"):
+        SelfTrainingLearner(LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match="threshold"):
+        SelfTrainingLearner(_uncertainty(), threshold=1.0).fit(X, y)
+    with pytest.raises(ValueError, match="criterion.*'k_best'"):
+        SelfTrainingLearner(_uncertainty(), criterion="best").fit(X, y)
+    assert not hasattr(SelfTrainingLearner(_uncertainty()), "pseudo_indices_")
+
+
+@parametrize_with_checks(
+    [SelfTrainingLearner(UncertaintySamplingClassifier(LogisticRegression()))],
+    expected_failed_checks=lambda est: {
+        "check_classifiers_classes": "-1 marks unlabeled rows when budget is None"
+    },
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
