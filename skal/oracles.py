@@ -332,6 +332,8 @@ class TerminalOracle(Oracle):
                 text = read("label> ")
             except EOFError:
                 return STOP
+            if not text.strip():
+                continue  # a stray Enter is not a mistake worth a scolding
             answer = _parse(text, self.classes, self.allow_skip)
             if answer is not None:
                 return answer
