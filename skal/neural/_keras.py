@@ -22,6 +22,23 @@ from skal.neural._checks import check_probabilities
 __all__ = ["KerasClassifier", "KerasRegressor"]
 
 
+def _pin_op_determinism_default():
+    # scikeras' random_state context sets TF_DETERMINISTIC_OPS=1 and then asks
+    # TensorFlow whether determinism is on. TensorFlow reads that variable once
+    # per process and caches it: if scikeras' question is the first, "on"
+    # sticks, scikeras never switches it off, and every later network without
+    # random_state fails with "Random ops require a seed". Asking now, with
+    # the environment as the user set it, caches the real default.
+    try:
+        from tensorflow.python.framework import config
+    except ImportError:  # pragma: no cover - scikeras on another backend
+        return
+    config.is_op_determinism_enabled()
+
+
+_pin_op_determinism_default()
+
+
 def _tags(estimator_type):
     # Built from scratch rather than from super(): scikit-learn 1.6.x has no
     # __sklearn_tags__ on the scikeras base classes to extend.

@@ -93,11 +93,12 @@ class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
         or ending a Pipeline) whose output layer is a softmax; with
         ``embedding`` given, any classifier with ``predict_proba``. Cloned on
         fit.
-    embedding : callable or "penultimate", default="penultimate"
+    embedding : {"penultimate", "input"} or callable, default="penultimate"
         Where ``h`` comes from: the network's penultimate layer
-        (:func:`skal.neural.embed`), or ``embedding(estimator_, X) ->
-        (n_rows, n_dims)``; ``lambda est, X: X`` makes BADGE work for a
-        linear model.
+        (:func:`skal.neural.embed`); ``"input"``, the features the final
+        estimator reads (after a Pipeline's transformers), which makes BADGE
+        work for a linear model such as LogisticRegression; or
+        ``embedding(estimator_, X) -> (n_rows, n_dims)``.
     layer : str, default=None
         Layer whose output is ``h`` instead of the penultimate one.
     batch_size : int, default=1
@@ -166,7 +167,7 @@ class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
 
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
-        "embedding": [StrOptions({"penultimate"}), callable],
+        "embedding": [StrOptions({"penultimate", "input"}), callable],
         "layer": [str, None],
         "classes": ["array-like", None],
         "warm_start": ["boolean"],
@@ -206,9 +207,8 @@ class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
             )
 
     def _gradients(self, X):
-        embedding = None if self.embedding == "penultimate" else self.embedding
         grads, _ = gradient_embedding(
-            self.estimator_, X, layer=self.layer, embedding=embedding
+            self.estimator_, X, layer=self.layer, embedding=self.embedding
         )
         return grads
 

@@ -8,6 +8,7 @@ direction is what the sample would teach.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from skal.neural._backend import penultimate, unwrap
 from skal.neural._checks import check_probabilities
@@ -67,7 +68,20 @@ def embed(estimator, X, *, layer=None):
     return np.asarray(penultimate(net, X, backend, layer), dtype=float)
 
 
-def gradient_embedding(estimator, X, *, layer=None, embedding=None):
+def _final_input(estimator, X):
+    """The features the last step of a (fitted) Pipeline reads."""
+    while True:
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif hasattr(estimator, "steps"):
+            X = estimator[:-1].transform(X)
+            estimator = estimator.steps[-1][1]
+        else:
+            break
+    return X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+
+
+def gradient_embedding(estimator, X, *, layer=None, embedding="penultimate"):
     """BADGE gradient embeddings: ``(p - onehot(argmax p)) (x) h``.
 
     For a softmax output layer trained with cross-entropy, this is the
@@ -85,10 +99,12 @@ def gradient_embedding(estimator, X, *, layer=None, embedding=None):
         Samples.
     layer : str, default=None
         Passed to :func:`embed`.
-    embedding : callable, default=None
-        ``embedding(estimator, X) -> (n_rows, n_dims)`` replacing
-        :func:`embed`; e.g. ``lambda est, X: X`` for a linear model, whose
-        "penultimate layer" is its input.
+    embedding : {"penultimate", "input"} or callable, default="penultimate"
+        Where ``h`` comes from: the network's penultimate layer
+        (:func:`embed`); ``"input"``, the features the final estimator reads
+        (after a Pipeline's transformers), which is the penultimate layer of a
+        linear model such as LogisticRegression; or ``embedding(estimator, X)
+        -> (n_rows, n_dims)``.
 
     Returns
     -------
@@ -110,17 +126,18 @@ def gradient_embedding(estimator, X, *, layer=None, embedding=None):
     >>> from skal.neural import gradient_embedding
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = LogisticRegression(max_iter=500).fit(X, y)
-    >>> g, proba = gradient_embedding(clf, X[:5], embedding=lambda est, X: X)
+    >>> g, proba = gradient_embedding(clf, X[:5], embedding="input")
     >>> g.shape, proba.shape
     ((5, 12), (5, 3))
     """
     proba = np.asarray(estimator.predict_proba(X), dtype=float)
     check_probabilities(proba, source=f"{type(estimator).__name__}.predict_proba")
-    h = (
-        embed(estimator, X, layer=layer)
-        if embedding is None
-        else np.asarray(embedding(estimator, X), dtype=float)
-    )
+    if embedding == "penultimate":
+        h = embed(estimator, X, layer=layer)
+    elif embedding == "input":
+        h = _final_input(estimator, X)
+    else:
+        h = np.asarray(embedding(estimator, X), dtype=float)
     if h.ndim != 2 or h.shape[0] != proba.shape[0]:
         raise ValueError(
             f"The embedding must have shape (n_rows, n_dims) with n_rows="
