@@ -22,7 +22,11 @@ from skal.base import BATCH_PARAMETER_CONSTRAINTS, BaseActiveLearner
 from skal.scoring import entropy
 from skal.selection import top_k
 
-__all__ = ["ExpectedModelChangeClassifier", "ExpectedErrorReductionClassifier"]
+__all__ = [
+    "ExpectedModelChangeClassifier",
+    "ExpectedErrorReductionClassifier",
+    "expected_gradient_length",
+]
 
 
 def _needs_predict_proba(learner):

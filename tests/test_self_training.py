@@ -130,9 +130,9 @@ def test_teach_and_query_continue_the_loop(iris):
 )
 def test_composes_with_every_classifier_learner(iris, learner):
     X, y, _ = iris
-    learner.set_params(budget=20, n_initial=10, random_state=0)
+    learner.set_params(budget=15, n_initial=10, random_state=0)
     st = SelfTrainingLearner(learner, threshold=0.9).fit(X, y)
-    assert st.n_labeled_ == 20
+    assert st.n_labeled_ == 15
     assert len(st.pseudo_history_) == len(st.history_)
     assert not np.isin(st.pseudo_indices_, st.labeled_indices_).any()
 
