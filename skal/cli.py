@@ -210,9 +210,110 @@ def _save_compare_plot(results, args):
 
 def _add_label(subparsers):
     parser = subparsers.add_parser(
-        "label", help="label a CSV in the terminal, journaled to SQLite"
+        "label",
+        help="label a CSV in the terminal, journaled to SQLite",
+        description=(
+            "Ask for the labels of a CSV's rows in the terminal, most "
+            "informative first. Every answer is committed to an SQLite journal "
+            "at once: stop any time (q, Ctrl-C, or a crash) and run the same "
+            "command again to resume. Answer with a class number or name, s to "
+            "skip (asked again in a later session), ? for don't know (never "
+            "asked again), q to quit."
+        ),
     )
-    parser.set_defaults(func=_not_yet("label"))
+    parser.add_argument("csv", help="CSV file with a header row")
+    parser.add_argument(
+        "--classes",
+        required=True,
+        help="the labels to choose from, comma-separated (e.g. pos,neg)",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--text-column", help="column of texts to label")
+    source.add_argument(
+        "--feature-columns",
+        help="numeric columns, comma-separated (default: all but --label-column)",
+    )
+    parser.add_argument(
+        "--label-column",
+        default="label",
+        help="column of labels already known, empty when unknown; the export "
+        "writes labels there (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--journal",
+        help="SQLite journal (default: the CSV's name with .journal.sqlite)",
+    )
+    parser.add_argument(
+        "--strategy",
+        default="margin",
+        choices=("margin", "least_confidence", "ratio", "entropy", "random"),
+        help="which row to ask next (default: %(default)s)",
+    )
+    parser.add_argument("--batch-size", type=int, default=1, help="rows per round (1)")
+    parser.add_argument(
+        "--budget", type=int, help="labels to give, all sessions together"
+    )
+    parser.add_argument(
+        "--export", help="write the labeled rows to this CSV when the session ends"
+    )
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="only write --export from the journal; ask nothing",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def run(args):
+        from skal.journal import JournalError
+        from skal.loop import default_journal_path, export_labeled_csv, label_csv
+
+        journal = args.journal or default_journal_path(args.csv)
+        try:
+            if args.export_only:
+                if not args.export:
+                    raise ValueError("--export-only needs --export FILE.")
+                n = export_labeled_csv(
+                    args.csv, journal, args.export, label_column=args.label_column
+                )
+                print(f"{n} labeled rows written to {args.export}")
+                return 0
+            loop = label_csv(
+                args.csv,
+                [c.strip() for c in args.classes.split(",") if c.strip()],
+                journal=journal,
+                text_column=args.text_column,
+                feature_columns=None
+                if args.feature_columns is None
+                else [c.strip() for c in args.feature_columns.split(",")],
+                label_column=args.label_column,
+                strategy=args.strategy,
+                batch_size=args.batch_size,
+                budget=args.budget,
+                export=args.export,
+                random_state=args.seed,
+                verbose=0 if args.quiet else 1,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"\nInterrupted. Every answer given is saved in {journal}; run the "
+                "same command to resume.",
+                file=sys.stderr,
+            )
+            return 130
+        except (JournalError, ValueError, OSError) as exc:
+            print(f"skal label: error: {exc}", file=sys.stderr)
+            return 2
+        given = sum(len(r["labeled"]) for r in loop.history_)
+        print(
+            f"\n{given} labels given in this session, {loop.n_labels_} in all; "
+            f"stopped: {loop.stop_reason_}. Journal: {journal}"
+        )
+        if args.export:
+            print(f"Labeled rows written to {args.export}")
+        return 0
+
+    parser.set_defaults(func=run)
 
 
 def _not_yet(name):
