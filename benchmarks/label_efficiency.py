@@ -15,12 +15,12 @@ Run from the repository root (the figures in docs/label-efficiency.md)::
     python benchmarks/label_efficiency.py --repeats 10 --n-jobs 2 \\
         --output label-efficiency.json --plot-dir docs/_static
 
-It prints one markdown table; ``--output`` also saves every curve point.
+It prints one markdown table per dataset; ``--output`` also saves every
+curve point.
 """
 
 import argparse
 import json
-import math
 import sys
 import time
 import warnings
@@ -59,15 +59,6 @@ STRATEGIES = [
 ]
 
 
-def _pm(row, key):
-    mean, std = row[f"{key}_mean"], row[f"{key}_std"]
-    return "-" if math.isnan(mean) else f"{mean:.3f} ± {std:.3f}"
-
-
-def _num(value, fmt):
-    return "-" if math.isnan(value) else format(value, fmt)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(SETTINGS))
@@ -80,11 +71,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    header = (
-        "| dataset | strategy | final accuracy | AULC | deficiency "
-        "| labels to random's final | label savings |"
-    )
-    lines = [header, "|" + "---|" * 7]
     saved = {}
     start = time.perf_counter()
     for name in args.datasets:
@@ -116,14 +102,12 @@ def main(argv=None):
             file=sys.stderr,
             flush=True,
         )
-        for row in results.summary(as_frame=False):
-            lines.append(
-                f"| {name} (budget {budget}) | {row['learner']} "
-                f"| {_pm(row, 'final_score')} | {_pm(row, 'aulc')} "
-                f"| {_pm(row, 'deficiency')} "
-                f"| {_num(row['labels_to_target'], '.0f')} "
-                f"| {_num(row['label_savings'], '.0%')} |"
-            )
+        print(
+            f"### {name}: {X.shape[0]} samples, {budget} labels in batches of "
+            f"{batch_size} from {n_initial}\n\n"
+            f"{results.to_string(markdown=True)}\n",
+            flush=True,
+        )
         saved[name] = {
             "baseline": results.baseline,
             "score_name": results.score_name,
@@ -131,8 +115,7 @@ def main(argv=None):
         }
         if args.plot_dir:
             _plot(results, name, budget, args)
-    print("\n".join(lines))
-    print(f"\ntotal {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    print(f"total {time.perf_counter() - start:.0f} s", file=sys.stderr)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump(saved, f)

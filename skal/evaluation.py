@@ -721,8 +721,8 @@ class LearningCurveResults:
         grid, scores = self.curve(learner)
         return grid, scores.mean(axis=0)
 
-    def to_string(self, *, target=None, digits=3):
-        """The summary as an aligned plain-text table (mean ± std).
+    def to_string(self, *, target=None, digits=3, markdown=False):
+        """The summary as a table (mean ± std over the repeats).
 
         Parameters
         ----------
@@ -730,10 +730,13 @@ class LearningCurveResults:
             As in :meth:`summary`.
         digits : int, default=3
             Decimals of scores.
+        markdown : bool, default=False
+            A Markdown table instead of aligned plain text.
 
         Returns
         -------
         text : str
+            The table, then a line with the target score, if there is one.
         """
         rows = self.summary(target=target, as_frame=False)
 
@@ -765,14 +768,19 @@ class LearningCurveResults:
             )
             for row in rows
         ]
-        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-        lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True))
-            for r in [header, *body]
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+        if markdown:
+            lines = [f"| {' | '.join(r)} |" for r in [header, *body]]
+            lines.insert(1, "|" + "---|" * len(header))
+        else:
+            widths = [max(len(r[i]) for r in [header, *body]) for i in range(6)]
+            lines = [
+                "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True))
+                for r in [header, *body]
+            ]
+            lines.insert(1, "  ".join("-" * w for w in widths))
         target_row = rows[0]["target"]
         if not math.isnan(target_row):
+            lines += [""] if markdown else []
             lines.append(
                 f"target {self.score_name} = {target_row:.{digits}f}"
                 + (f" (final mean of {self.baseline!r})" if target is None else "")

@@ -222,6 +222,14 @@ def test_summary_frame_and_text(results):
     assert lines[2].startswith("margin") and lines[3].startswith("random")
     assert "±" in lines[2] and "0%" in lines[3]
     assert "target accuracy" in lines[-1]
+    md = results.to_string(markdown=True).splitlines()
+    assert md[0] == (
+        "| learner | final accuracy | AULC | deficiency | labels to target "
+        "| label savings |"
+    )
+    assert md[1] == "|---|---|---|---|---|---|"
+    assert md[3].startswith("| random | ") and md[3].endswith(" | 0% |")
+    assert md[4] == "" and md[5] == lines[-1]
 
 
 def test_results_roundtrip_csv_json(results, tmp_path):
