@@ -25,10 +25,18 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from skal._data import as_rows, n_rows, stack_rows, take_rows
+from skal._scale import (
+    candidate_rows,
+    check_dask_pool,
+    distributed_scores,
+    distributed_top_k,
+    is_dask_array,
+    is_distributed,
+    scoring_chunk_rows,
+)
 from skal._warmstart import check_can_resume, resume_fit
 from skal.selection import (
     check_features,
-    chunk_rows,
     chunked_top_k,
     cluster_diverse,
     density_weighted,
@@ -390,6 +398,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if X is None:
             return self._X_fit, np.flatnonzero(~self._labeled_mask), True
         X = self._check_X_new(X)
+        if is_dask_array(X):
+            X = check_dask_pool(X)
         return X, np.arange(n_rows(X)), False
 
     def query(self, X=None, n_instances=None, *, return_scores=False):
@@ -472,8 +482,13 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         strategy = getattr(self, "batch_strategy", "top_k")
         n_pool = candidates.shape[0]
         score_fn = self._score_fn(source, candidates, remembered)
-        chunk_size = chunk_rows(n_pool, self._row_bytes())
+        chunk_size = scoring_chunk_rows(n_pool, self._row_bytes())
         if strategy == "top_k":
+            if not getattr(self, "density_weight", 0.0) and is_distributed(
+                self, source
+            ):
+                pos, scores = distributed_top_k(self, source, candidates, k, self._rng)
+                return candidates[pos], scores
             pos, scores = chunked_top_k(
                 score_fn,
                 n_pool,
@@ -520,7 +535,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         beta = getattr(self, "density_weight", 0.0)
 
         def score(sl):
-            return self._score_rows(take_rows(source, candidates[sl]))
+            return self._score_rows(candidate_rows(source, candidates, sl))
 
         if not beta:
             return score
@@ -604,8 +619,10 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "(query() picks a cold start without scores)."
             )
         source, candidates, remembered = self._pool(X)
+        if not getattr(self, "density_weight", 0.0) and is_distributed(self, source):
+            return distributed_scores(self, source, candidates)
         score_fn = self._score_fn(source, candidates, remembered)
-        size = chunk_rows(candidates.shape[0], self._row_bytes())
+        size = scoring_chunk_rows(candidates.shape[0], self._row_bytes())
         parts = [
             score_fn(slice(i, i + size)) for i in range(0, candidates.shape[0], size)
         ]

@@ -49,13 +49,36 @@ def _check_proba(proba, name="proba", ndim=2):
     return proba
 
 
+#: Rows per block in :func:`_top_two`: three float64 vectors of this length
+#: stay in a core's L2 cache.
+_TOP_TWO_BLOCK = 8192
+
+
 def _top_two(proba):
     """Largest and second largest probability of each row."""
-    if proba.shape[1] == 1:
-        return proba[:, 0], np.zeros(proba.shape[0])
-    # Partition instead of a full sort: O(n_classes) per row.
-    part = np.partition(proba, proba.shape[1] - 2, axis=1)
-    return part[:, -1], part[:, -2]
+    n_samples, n_classes = proba.shape
+    if n_classes == 1:
+        return proba[:, 0], np.zeros(n_samples)
+    # np.partition(axis=1) pays one call per row and dominated the query time
+    # on large pools. A running (first, second) pair updated one class column
+    # at a time does a few vectorised passes instead, and returns the very same
+    # values; blocks of rows keep those passes in cache.
+    first = np.empty(n_samples)
+    second = np.empty(n_samples)
+    low = np.empty(min(n_samples, _TOP_TWO_BLOCK))
+    for start in range(0, n_samples, _TOP_TWO_BLOCK):
+        block = proba[start : start + _TOP_TWO_BLOCK]
+        top = first[start : start + _TOP_TWO_BLOCK]
+        runner_up = second[start : start + _TOP_TWO_BLOCK]
+        np.maximum(block[:, 0], block[:, 1], out=top)
+        np.minimum(block[:, 0], block[:, 1], out=runner_up)
+        tmp = low[: top.shape[0]]
+        for column in range(2, n_classes):
+            value = block[:, column]
+            np.minimum(top, value, out=tmp)
+            np.maximum(runner_up, tmp, out=runner_up)
+            np.maximum(top, value, out=top)
+    return first, second
 
 
 def least_confidence(proba):

@@ -57,6 +57,11 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
     classes : array-like, default=None
         All class labels, declared up front so ``predict_proba`` columns stay
         aligned while some classes are still unlabeled.
+    n_jobs : int, default=None
+        Pool chunks scored in parallel through joblib (threads by default);
+        ``None`` means 1 unless in a :func:`joblib.parallel_config` context, so
+        ``parallel_config(backend="dask")`` scores on a dask cluster. The batch
+        is the same whatever the number of jobs.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial sample and tie-breaking between equal scores.
 
@@ -122,6 +127,7 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         **BaseActiveLearner._parameter_constraints,
         "strategy": [StrOptions(set(UNCERTAINTY_MEASURES)), callable],
         "classes": ["array-like", None],
+        "n_jobs": [Integral, None],
         **BATCH_PARAMETER_CONSTRAINTS,
     }
 
@@ -137,6 +143,7 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         n_initial=10,
         initial="random",
         classes=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
@@ -148,6 +155,7 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         self.n_initial = n_initial
         self.initial = initial
         self.classes = classes
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):

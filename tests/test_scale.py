@@ -1,0 +1,178 @@
+"""Large-pool machinery: chunk sizes, views, parallel scoring, key streams.
+
+Every path must select exactly what the sequential in-memory path selects;
+these tests compare them on pools full of ties, where the tie-break keys
+decide. No timing here: see benchmarks/ and docs/performance.md.
+"""
+
+import numpy as np
+import pytest
+import sklearn
+from joblib import parallel_config
+from sklearn.linear_model import LogisticRegression
+
+from skal import UncertaintySamplingClassifier
+from skal._scale import (
+    QUERY_WORKING_MEMORY,
+    _block_top_k,
+    _KeyStream,
+    _merge,
+    candidate_rows,
+    distributed_top_k,
+    scoring_chunk_rows,
+)
+from skal.scoring import _top_two, margin, ratio
+from skal.selection import chunked_top_k
+
+
+def _tied_pool(n=3000, seed=0):
+    # Few distinct rows, so whole groups of samples share one score and the
+    # tie-break keys choose among them.
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(12, 4))
+    return base[rng.integers(0, 12, size=n)]
+
+
+def _labeled(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 4))
+    y = np.repeat([0, 1, 2], 20)
+    X[y == 1] += 1.5
+    X[y == 2] -= 1.5
+    return X, y
+
+
+def _learner(**params):
+    X, y = _labeled()
+    return UncertaintySamplingClassifier(
+        LogisticRegression(), batch_size=25, random_state=3, **params
+    ).fit(X, y)
+
+
+@pytest.mark.parametrize("n_classes", [1, 2, 3, 10])
+@pytest.mark.parametrize("n_samples", [0, 1, 7, 8192, 8193, 20000])
+def test_top_two_equals_partition(n_samples, n_classes):
+    rng = np.random.default_rng(n_samples + n_classes)
+    # Quantised probabilities: plenty of exact ties between the two leaders.
+    proba = rng.integers(0, 4, size=(n_samples, n_classes)) / 3.0
+    first, second = _top_two(proba)
+    if n_classes == 1:
+        expected = proba[:, 0], np.zeros(n_samples)
+    else:
+        part = np.partition(proba, n_classes - 2, axis=1)
+        expected = part[:, -1], part[:, -2]
+    np.testing.assert_array_equal(first, expected[0])
+    np.testing.assert_array_equal(second, expected[1])
+
+
+def test_margin_and_ratio_unchanged_on_a_large_block():
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(6), size=30000)
+    part = np.sort(proba, axis=1)
+    np.testing.assert_array_equal(margin(proba), 1.0 - (part[:, -1] - part[:, -2]))
+    np.testing.assert_array_equal(ratio(proba), part[:, -2] / part[:, -1])
+
+
+def test_scoring_chunks_are_capped_but_respect_a_lower_budget():
+    row_bytes = 1024
+    cap = QUERY_WORKING_MEMORY * 2**20 // row_bytes
+    assert scoring_chunk_rows(10**9, row_bytes) == cap
+    assert scoring_chunk_rows(10, row_bytes) == 10
+    with sklearn.config_context(working_memory=1):
+        assert scoring_chunk_rows(10**9, row_bytes) == 2**20 // row_bytes
+
+
+def test_candidate_rows_view_for_a_contiguous_run_copy_otherwise():
+    X = np.arange(20.0).reshape(10, 2)
+    run = candidate_rows(X, np.arange(2, 8), slice(1, 4))
+    assert np.shares_memory(run, X)
+    np.testing.assert_array_equal(run, X[3:6])
+    gappy = candidate_rows(X, np.array([0, 2, 3, 9]), slice(0, 4))
+    np.testing.assert_array_equal(gappy, X[[0, 2, 3, 9]])
+    assert candidate_rows(X, np.arange(10), slice(4, 4)).shape == (0, 2)
+
+
+def test_key_stream_equals_sequential_draws():
+    rng = np.random.default_rng(11)
+    stream = _KeyStream(rng.bit_generator)
+    expected = np.random.default_rng(11).random(1000)
+    np.testing.assert_array_equal(stream.draw(0, 1000), expected)
+    np.testing.assert_array_equal(stream.draw(357, 100), expected[357:457])
+
+
+@pytest.mark.parametrize("block", [1, 97, 1000, 5000])
+def test_blockwise_merge_equals_chunked_top_k(block):
+    scores = np.round(np.random.default_rng(1).random(5000), 1)  # many ties
+    expected = chunked_top_k(lambda sl: scores[sl], 5000, 40, random_state=4)
+    stream = _KeyStream(np.random.default_rng(4).bit_generator)
+    parts = [
+        _block_top_k(
+            lambda rows: rows, scores[s : s + block], s, 40, stream, chunk_size=64
+        )
+        for s in range(0, 5000, block)
+    ]
+    idx, best = _merge(parts, 40)
+    np.testing.assert_array_equal(idx, expected[0])
+    np.testing.assert_array_equal(best, expected[1])
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937])
+def test_distributed_top_k_equals_sequential_and_leaves_the_same_state(
+    bit_generator,
+):
+    # MT19937 cannot jump ahead: its keys are drawn block by block in order.
+    learner = _learner(n_jobs=2)
+    pool = _tied_pool()
+    rng_a = np.random.Generator(bit_generator(5))
+    rng_b = np.random.Generator(bit_generator(5))
+    with sklearn.config_context(working_memory=0.05):  # many small chunks
+        expected = chunked_top_k(
+            lambda sl: learner._score_rows(pool[sl]),
+            pool.shape[0],
+            30,
+            random_state=rng_a,
+            chunk_size=scoring_chunk_rows(pool.shape[0], learner._row_bytes()),
+        )
+        got = distributed_top_k(learner, pool, np.arange(pool.shape[0]), 30, rng_b)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert rng_a.random() == rng_b.random()
+
+
+@pytest.mark.parametrize("working_memory", [0.05, 1024])
+def test_query_with_jobs_equals_sequential_query(working_memory):
+    pool = _tied_pool()
+    with sklearn.config_context(working_memory=working_memory):
+        serial = _learner()
+        parallel = _learner(n_jobs=2)
+        for _ in range(3):  # the generator must advance identically
+            a = serial.query(pool, return_scores=True)
+            b = parallel.query(pool, return_scores=True)
+            np.testing.assert_array_equal(a[0], b[0])
+            np.testing.assert_array_equal(a[1], b[1])
+        np.testing.assert_array_equal(
+            serial.informativeness(pool), parallel.informativeness(pool)
+        )
+
+
+def test_remembered_pool_with_jobs_equals_sequential():
+    X, y = _labeled()
+    pool = _tied_pool(2000)
+    X_all = np.vstack([X, pool])
+    y_all = np.concatenate([y, np.full(pool.shape[0], -1)])
+    with sklearn.config_context(working_memory=0.05):
+        serial = UncertaintySamplingClassifier(
+            LogisticRegression(), batch_size=20, random_state=0
+        ).fit(X_all, y_all)
+        parallel = UncertaintySamplingClassifier(
+            LogisticRegression(), batch_size=20, random_state=0
+        ).fit(X_all, y_all)
+        for _ in range(2):
+            a = serial.query()
+            with parallel_config(backend="threading", n_jobs=2):
+                b = parallel.query()
+            np.testing.assert_array_equal(a, b)
+            # Labeled rows leave gaps in the pool: runs of views and copies.
+            labels = np.zeros(a.shape[0], dtype=int)
+            serial.teach(y=labels, indices=a)
+            parallel.teach(y=labels, indices=b)
