@@ -35,15 +35,29 @@ def backend_of(estimator):
     return None
 
 
+def _inner(estimator, X=None):
+    """One level down: a Pipeline's last step or a search's estimator."""
+    if hasattr(estimator, "best_estimator_"):
+        return estimator.best_estimator_, X
+    if hasattr(estimator, "steps"):
+        if X is not None:
+            X = estimator[:-1].transform(X)
+        return estimator.steps[-1][1], X
+    if X is None and (
+        hasattr(estimator, "param_grid") or hasattr(estimator, "param_distributions")
+    ):
+        # An unfitted search: what it will fit is its estimator.
+        return estimator.estimator, X
+    return None, X
+
+
 def final_step(estimator):
-    """The estimator at the end of Pipelines and (fitted) searches."""
+    """The estimator at the end of Pipelines and searches (fitted or not)."""
     while True:
-        if hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        elif hasattr(estimator, "steps"):
-            estimator = estimator.steps[-1][1]
-        else:
+        inner, _ = _inner(estimator)
+        if inner is None:
             return estimator
+        estimator = inner
 
 
 def unwrap(estimator, X):
@@ -53,20 +67,17 @@ def unwrap(estimator, X):
     searches through ``best_estimator_``.
     """
     while True:
-        if hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        elif hasattr(estimator, "steps"):
-            X = estimator[:-1].transform(X)
-            estimator = estimator.steps[-1][1]
-        else:
+        inner, X = _inner(estimator, X)
+        if inner is None:
             break
+        estimator = inner
     backend = backend_of(estimator)
     if backend is None:
         raise TypeError(
             f"Expected a neural network: a scikeras KerasClassifier/KerasRegressor "
             f"(skal.neural.KerasClassifier fixes its tags) or a skorch "
-            f"NeuralNetClassifier/NeuralNetRegressor, alone or as the last step of "
-            f"a Pipeline; got {type(estimator).__name__}."
+            f"NeuralNetClassifier/NeuralNetRegressor, alone, as the last step of "
+            f"a Pipeline or inside a fitted search; got {type(estimator).__name__}."
         )
     return estimator, X, backend
 

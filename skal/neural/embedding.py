@@ -10,7 +10,7 @@ direction is what the sample would teach.
 import numpy as np
 import scipy.sparse as sp
 
-from skal.neural._backend import penultimate, unwrap
+from skal.neural._backend import _inner, penultimate, unwrap
 from skal.neural._checks import check_probabilities
 
 __all__ = ["embed", "gradient_embedding"]
@@ -71,13 +71,10 @@ def embed(estimator, X, *, layer=None):
 def _final_input(estimator, X):
     """The features the last step of a (fitted) Pipeline reads."""
     while True:
-        if hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        elif hasattr(estimator, "steps"):
-            X = estimator[:-1].transform(X)
-            estimator = estimator.steps[-1][1]
-        else:
+        inner, X = _inner(estimator, X)
+        if inner is None:
             break
+        estimator = inner
     return X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
 
 
