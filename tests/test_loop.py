@@ -343,3 +343,45 @@ def test_keyboard_interrupt_keeps_given_labels(iris, tmp_path):
     # The lock was released: the journal opens again for writing.
     with Journal(journal) as j:
         assert j.n_labels(source="oracle") == 2
+
+
+def test_annotation_loop_example(tmp_path):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "annotation_loop.py"
+    res = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = res.stdout
+    assert "stopped: budget of 40 labels spent" in out
+    assert "asked twice: 0" in out
+    labels = [int(n) for n in re.findall(r"labels\s+(\d+)", out)]
+    assert labels[:4] == [10, 20, 30, 40]
+    assert labels[4] == 50  # the resumed session continues from 40
+    total = int(re.search(r"journal: (\d+) labels from 40 \+ (\d+)", out).group(1))
+    assert total == labels[-1]
+
+
+def test_the_python_blocks_of_the_guide_run(tmp_path, monkeypatch, capsys):
+    import re
+    from pathlib import Path
+
+    guide = Path(__file__).resolve().parents[1] / "docs" / "annotation-loop.md"
+    # ```python blocks run, in order, in one namespace; ```py blocks need a
+    # person (a notebook) and are shown only.
+    blocks = re.findall(r"```python\n(.*?)```", guide.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 4
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, str(guide), "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "12 labels" in out and "budget of 5 labels spent" in out
