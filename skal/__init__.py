@@ -13,6 +13,8 @@ from skal.expected import (
     ExpectedErrorReductionClassifier,
     ExpectedModelChangeClassifier,
 )
+from skal.journal import Journal
+from skal.loop import AnnotationLoop, annotate
 from skal.representative import RepresentativeSampler
 from skal.self_training import SelfTrainingLearner
 from skal.uncertainty import (
@@ -24,15 +26,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "UNLABELED",
+    "AnnotationLoop",
     "BaseActiveLearner",
     "CommitteeRegressor",
     "CommitteeSampler",
     "ExpectedErrorReductionClassifier",
     "ExpectedModelChangeClassifier",
+    "Journal",
     "RandomSampler",
     "RepresentativeSampler",
     "SelfTrainingLearner",
     "UncertaintySamplingClassifier",
     "UncertaintySamplingRegressor",
     "__version__",
+    "annotate",
 ]
