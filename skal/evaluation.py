@@ -632,6 +632,18 @@ class LearningCurveResults:
             Every label count seen in any repeat.
         scores : ndarray of shape (n_repeats, n_points)
             One row per repeat, in seed order of appearance.
+
+        Examples
+        --------
+        >>> from skal.evaluation import LearningCurveResults
+        >>> results = LearningCurveResults(
+        ...     [{"learner": "random", "seed": s, "n_labeled": n,
+        ...       "score": n / 80 + s / 4, "full_score": 1.0}
+        ...      for s in (0, 1) for n in (10, 20)],
+        ...     baseline="random", score_name="accuracy")
+        >>> n_labeled, scores = results.curve("random")
+        >>> n_labeled.tolist(), scores.tolist()
+        ([10, 20], [[0.125, 0.25], [0.375, 0.5]])
         """
         per_seed = self._per_seed(learner)
         grid = np.array(
@@ -737,6 +749,20 @@ class LearningCurveResults:
         -------
         text : str
             The table, then a line with the target score, if there is one.
+
+        Examples
+        --------
+        >>> from skal.evaluation import LearningCurveResults
+        >>> results = LearningCurveResults(
+        ...     [{"learner": "random", "seed": s, "n_labeled": n,
+        ...       "score": n / 80 + s / 4, "full_score": 1.0}
+        ...      for s in (0, 1) for n in (10, 20)],
+        ...     baseline="random", score_name="accuracy")
+        >>> lines = results.to_string(markdown=True).splitlines()
+        >>> print(lines[2])
+        | random | 0.375 ± 0.125 | 0.312 ± 0.125 | 1.000 ± 0.000 | 20 | 0% |
+        >>> print(lines[-1])
+        target accuracy = 0.375 (final mean of 'random')
         """
         rows = self.summary(target=target, as_frame=False)
 
@@ -801,6 +827,18 @@ class LearningCurveResults:
         -------
         table : DataFrame or list of dict
             Columns: learner, seed, n_labeled, score, full_score.
+
+        Examples
+        --------
+        >>> from skal.evaluation import LearningCurveResults
+        >>> results = LearningCurveResults(
+        ...     [{"learner": "random", "seed": s, "n_labeled": n,
+        ...       "score": n / 80 + s / 4, "full_score": 1.0}
+        ...      for s in (0, 1) for n in (10, 20)],
+        ...     baseline="random", score_name="accuracy")
+        >>> row = results.to_frame(as_frame=False)[1]
+        >>> row["learner"], row["seed"], row["n_labeled"], row["score"]
+        ('random', 0, 20, 0.25)
         """
         return _table(self.records, _COLUMNS, as_frame)
 
@@ -810,6 +848,21 @@ class LearningCurveResults:
         Parameters
         ----------
         path : str or path-like
+
+        Examples
+        --------
+        >>> from skal.evaluation import LearningCurveResults
+        >>> results = LearningCurveResults(
+        ...     [{"learner": "random", "seed": s, "n_labeled": n,
+        ...       "score": n / 80 + s / 4, "full_score": 1.0}
+        ...      for s in (0, 1) for n in (10, 20)],
+        ...     baseline="random", score_name="accuracy")
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "curves.csv")
+        >>> results.to_csv(path)
+        >>> again = LearningCurveResults.read_csv(path, baseline="random")
+        >>> again.records == results.records, again.baseline
+        (True, 'random')
         """
         with open(path, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=_COLUMNS)
@@ -841,6 +894,21 @@ class LearningCurveResults:
         Parameters
         ----------
         path : str or path-like
+
+        Examples
+        --------
+        >>> from skal.evaluation import LearningCurveResults
+        >>> results = LearningCurveResults(
+        ...     [{"learner": "random", "seed": s, "n_labeled": n,
+        ...       "score": n / 80 + s / 4, "full_score": 1.0}
+        ...      for s in (0, 1) for n in (10, 20)],
+        ...     baseline="random", score_name="accuracy")
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "curves.json")
+        >>> results.to_json(path)
+        >>> again = LearningCurveResults.read_json(path)
+        >>> again.records == results.records, again.baseline
+        (True, 'random')
         """
         payload = {
             "baseline": self.baseline,

@@ -110,6 +110,19 @@ class ActiveLearningCurveDisplay:
         -------
         display : ActiveLearningCurveDisplay
             ``self``, with the artists stored.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from skal.plotting import ActiveLearningCurveDisplay
+        >>> n = np.array([10, 20, 30])
+        >>> display = ActiveLearningCurveDisplay(
+        ...     curves={"margin": (n, np.array([[0.6, 0.8, 0.9], [0.5, 0.8, 0.9]]))}
+        ... ).plot(std_display_style="errorbar")
+        >>> len(display.errorbar_), display.fill_between_
+        (1, None)
         """
         from skal.evaluation import area_under_learning_curve
 
@@ -361,6 +374,19 @@ class InformativenessDisplay:
         -------
         display : InformativenessDisplay
             ``self``, with the artists stored.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from skal.plotting import InformativenessDisplay
+        >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]])
+        >>> display = InformativenessDisplay(
+        ...     X=X, scores=np.array([0.1, 0.9, 0.4]), query_indices=[1]
+        ... ).plot()
+        >>> display.queried_.get_offsets().tolist(), display.contour_
+        ([[1.0, 1.0]], None)
         """
         ax = _axes(ax)
         X = np.asarray(self.X, dtype=float)
@@ -447,6 +473,23 @@ class InformativenessDisplay:
         Returns
         -------
         display : InformativenessDisplay
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.datasets import make_moons
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skal import UncertaintySamplingClassifier
+        >>> from skal.plotting import InformativenessDisplay
+        >>> X, y = make_moons(n_samples=100, noise=0.2, random_state=0)
+        >>> learner = UncertaintySamplingClassifier(
+        ...     LogisticRegression(), batch_size=4, budget=20, random_state=0
+        ... ).fit(X, y)
+        >>> display = InformativenessDisplay.from_estimator(
+        ...     learner, X, labeled=learner.labeled_indices_, grid_resolution=20)
+        >>> display.contour_ is not None, len(display.labeled_.get_offsets())
+        (True, 20)
         """
         if feature_names is None and hasattr(X, "columns"):
             feature_names = [str(c) for c in X.columns]
