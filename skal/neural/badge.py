@@ -109,7 +109,7 @@ class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
         until ``budget`` labels are bought.
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
         How the first samples are chosen without a model.
     classes : array-like, default=None
         All class labels, declared up front.

@@ -13,7 +13,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skal.base import BaseActiveLearner
+from skal.base import BATCH_PARAMETER_CONSTRAINTS, BaseActiveLearner
 from skal.neural._backend import (
     backend_of,
     dropout_layers,
@@ -22,6 +22,7 @@ from skal.neural._backend import (
     unwrap,
 )
 from skal.neural._checks import check_probabilities
+from skal.neural.embedding import embed
 from skal.scoring import (
     consensus_entropy,
     mutual_information,
@@ -221,7 +222,27 @@ def _check_network(learner, kind):
         )
 
 
-class MCDropoutClassifier(ClassifierMixin, BaseActiveLearner):
+class _LearnedSpaceDiversity:
+    """Batch diversity measured on the network's penultimate layer.
+
+    Sener & Savarese (2018) pick core-sets in the learned representation: for
+    a network, distances between raw pixels say little. Density weighting
+    and the label-free cold start stay on the raw features (there is no
+    trained network for the cold start, and density is computed once per
+    fit).
+    """
+
+    def _diversity_features(self, X, what):
+        if (
+            self.diversity_space == "embedding"
+            and what.startswith("batch_strategy")
+            and self._model_ready()
+        ):
+            return embed(self.estimator_, X)
+        return super()._diversity_features(X, what)
+
+
+class MCDropoutClassifier(_LearnedSpaceDiversity, ClassifierMixin, BaseActiveLearner):
     """Bayesian active learning by MC dropout: BALD and friends.
 
     Scores each pool sample from ``n_samples`` stochastic forward passes of
@@ -251,12 +272,24 @@ class MCDropoutClassifier(ClassifierMixin, BaseActiveLearner):
         Stochastic forward passes per scored sample.
     batch_size : int, default=1
         Samples per query (and per simulated round).
+    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
+        How a batch is formed from the scores: the ``batch_size`` best, or a
+        batch that is also diverse (ranked batch mode, k-center core-set
+        among the ``10 * batch_size`` best, or the best of each k-means
+        cluster of them); see :meth:`~skal.BaseActiveLearner.query`.
+    density_weight : float >= 0, default=0.0
+        Information-density weighting of the scores (Settles & Craven 2008),
+        on the raw features; 0 turns it off.
+    diversity_space : {"embedding", "input"}, default="embedding"
+        Where ``batch_strategy`` measures diversity: the network's
+        penultimate-layer activations (:func:`skal.neural.embed`), or the
+        raw numeric features of X.
     budget : int, default=None
         If set, ``fit`` simulates active learning with ``y`` as the oracle
         until ``budget`` labels are bought.
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
         How the first samples are chosen without a model.
     classes : array-like, default=None
         All class labels, declared up front.
@@ -321,6 +354,8 @@ class MCDropoutClassifier(ClassifierMixin, BaseActiveLearner):
 
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
+        **BATCH_PARAMETER_CONSTRAINTS,
+        "diversity_space": [StrOptions({"embedding", "input"})],
         "strategy": [StrOptions(set(MC_DROPOUT_MEASURES)), callable],
         "n_samples": [Interval(Integral, 2, None, closed="left")],
         "classes": ["array-like", None],
@@ -334,6 +369,9 @@ class MCDropoutClassifier(ClassifierMixin, BaseActiveLearner):
         strategy="bald",
         n_samples=20,
         batch_size=1,
+        batch_strategy="top_k",
+        density_weight=0.0,
+        diversity_space="embedding",
         budget=None,
         n_initial=10,
         initial="random",
@@ -345,6 +383,9 @@ class MCDropoutClassifier(ClassifierMixin, BaseActiveLearner):
         self.strategy = strategy
         self.n_samples = n_samples
         self.batch_size = batch_size
+        self.batch_strategy = batch_strategy
+        self.density_weight = density_weight
+        self.diversity_space = diversity_space
         self.budget = budget
         self.n_initial = n_initial
         self.initial = initial
@@ -373,7 +414,7 @@ class MCDropoutClassifier(ClassifierMixin, BaseActiveLearner):
         return measure(member_proba)
 
 
-class MCDropoutRegressor(RegressorMixin, BaseActiveLearner):
+class MCDropoutRegressor(_LearnedSpaceDiversity, RegressorMixin, BaseActiveLearner):
     """Active learning for network regressors by MC-dropout predictive spread.
 
     Scores each pool sample by the standard deviation of ``n_samples``
@@ -390,12 +431,21 @@ class MCDropoutRegressor(RegressorMixin, BaseActiveLearner):
         Stochastic forward passes per scored sample.
     batch_size : int, default=1
         Samples per query (and per simulated round).
+    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
+        How a batch is formed from the scores; see
+        :class:`MCDropoutClassifier`.
+    density_weight : float >= 0, default=0.0
+        Information-density weighting of the scores, on the raw features; 0
+        turns it off.
+    diversity_space : {"embedding", "input"}, default="embedding"
+        Where ``batch_strategy`` measures diversity: the network's
+        penultimate-layer activations, or the raw numeric features of X.
     budget : int, default=None
         If set, ``fit`` simulates active learning with ``y`` as the oracle
         until ``budget`` labels are bought.
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
         How the first samples are chosen without a model.
     warm_start : bool, default=False
         Between rounds, continue training the current network on all labels
@@ -439,6 +489,8 @@ class MCDropoutRegressor(RegressorMixin, BaseActiveLearner):
 
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
+        **BATCH_PARAMETER_CONSTRAINTS,
+        "diversity_space": [StrOptions({"embedding", "input"})],
         "n_samples": [Interval(Integral, 2, None, closed="left")],
         "warm_start": ["boolean"],
     }
@@ -449,6 +501,9 @@ class MCDropoutRegressor(RegressorMixin, BaseActiveLearner):
         *,
         n_samples=20,
         batch_size=1,
+        batch_strategy="top_k",
+        density_weight=0.0,
+        diversity_space="embedding",
         budget=None,
         n_initial=10,
         initial="random",
@@ -458,6 +513,9 @@ class MCDropoutRegressor(RegressorMixin, BaseActiveLearner):
         self.estimator = estimator
         self.n_samples = n_samples
         self.batch_size = batch_size
+        self.batch_strategy = batch_strategy
+        self.density_weight = density_weight
+        self.diversity_space = diversity_space
         self.budget = budget
         self.n_initial = n_initial
         self.initial = initial

@@ -357,3 +357,33 @@ def test_learners_reject_estimators_that_cannot_serve(blobs):
 
     with pytest.raises(TypeError, match="cannot; use warm_start=False"):
         BADGEClassifier(RandomForestClassifier(), warm_start=True).fit(X, y)
+
+
+@pytest.mark.parametrize("batch_strategy", ["kcenter", "cluster", "ranked"])
+def test_batch_diversity_is_measured_in_the_learned_space(
+    blobs, monkeypatch, batch_strategy
+):
+    import skal.neural.bayesian as bayesian
+
+    X, y = blobs
+    learner = MCDropoutClassifier(
+        make_net(hidden=8),
+        n_samples=3,
+        batch_size=6,
+        batch_strategy=batch_strategy,
+        random_state=0,
+    ).fit(X, partially_labeled(y))
+    widths = []
+
+    def spy(estimator, Z):
+        H = embed(estimator, Z)
+        widths.append(H.shape[1])
+        return H
+
+    monkeypatch.setattr(bayesian, "embed", spy)
+    idx = learner.query()
+    assert len(set(idx.tolist())) == 6
+    assert widths and set(widths) == {8}, "diversity was not measured on embeddings"
+    widths.clear()
+    learner.set_params(diversity_space="input").query()
+    assert widths == []
