@@ -458,7 +458,9 @@ def learning_curves(
     >>> n_labeled.tolist(), scores.shape
     ([10, 20, 30, 40], (3, 4))
     """
-    from joblib import Parallel, delayed
+    # scikit-learn's wrappers carry its config (working_memory...) and the
+    # caller's warning filters into the workers.
+    from sklearn.utils.parallel import Parallel, delayed
 
     named = _named_learners(learners)
     if budget is not None:
