@@ -85,11 +85,41 @@ _REQUIRED_COLUMNS = {
 
 class JournalError(Exception):
     """A journal that cannot be used as asked: not a skal journal, corrupt,
-    written for another pool, or a label that contradicts it."""
+    written for another pool, or a label that contradicts it.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skal.journal import Journal, JournalError
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels.csv")
+    >>> with open(path, "w") as handle:
+    ...     _ = handle.write("index,label\\n")
+    >>> try:
+    ...     Journal(path)
+    ... except JournalError as error:
+    ...     print("refused:", "not an SQLite database" in str(error))
+    refused: True
+    """
 
 
 class JournalLockedError(JournalError):
-    """Another process has the journal open for writing."""
+    """Another process (or another :class:`Journal` in this one) has the
+    journal open for writing.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skal.journal import Journal, JournalLockedError
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels.sqlite")
+    >>> first = Journal(path)
+    >>> try:
+    ...     Journal(path)
+    ... except JournalLockedError:
+    ...     print("locked")
+    locked
+    >>> first.close()
+    >>> Journal(path).close()  # free again
+    """
 
 
 # ------------------------------------------------------------- fingerprints
@@ -453,11 +483,15 @@ class Journal:
         Parameters
         ----------
         key : str
+            ``"format"``, ``"created"``, ``"skal_version"``,
+            ``"pool_fingerprint"`` or ``"n_pool"``.
         default : object, default=None
+            Returned when the key is not set.
 
         Returns
         -------
         value : str or default
+            The stored text.
         """
         row = self._conn.execute(
             "SELECT value FROM meta WHERE key = ?", (key,)
@@ -585,7 +619,9 @@ class Journal:
         kind : {"skip", "unknown"}
             Skipped for now, or "don't know".
         round : int, default=None
+            The annotation round it was given in.
         source : str, default="oracle"
+            Who gave it.
         """
         self._writable()
         if kind not in ("skip", "unknown"):
@@ -606,7 +642,9 @@ class Journal:
         Parameters
         ----------
         round : int
+            The round's number.
         indices : array-like of int
+            The samples queried, in the order they will be asked.
         """
         self._writable()
         queried = json.dumps([self._check_index(i) for i in indices])
@@ -622,6 +660,7 @@ class Journal:
         Parameters
         ----------
         round : int
+            The round's number.
         """
         self._writable()
         self._conn.execute(
@@ -644,6 +683,7 @@ class Journal:
         Returns
         -------
         labels : list of (int, label) tuples
+            Pool index and label, oldest first.
         """
         sql = "SELECT idx, label FROM answers WHERE kind = 'label'"
         args = ()
@@ -689,6 +729,7 @@ class Journal:
         Returns
         -------
         indices : list of int
+            Positions in the pool.
         """
         rows = self._conn.execute(
             "SELECT idx FROM answers WHERE kind = ? GROUP BY idx ORDER BY MIN(seq)",
@@ -702,10 +743,12 @@ class Journal:
         Parameters
         ----------
         source : str, default=None
+            Count only labels from this source.
 
         Returns
         -------
         n : int
+            The number of labels.
         """
         sql = "SELECT COUNT(*) FROM answers WHERE kind = 'label'"
         args = ()
@@ -745,6 +788,7 @@ class Journal:
         Returns
         -------
         round : int
+            One more than the last round recorded, 0 for a new journal.
         """
         row = self._conn.execute("SELECT MAX(round) FROM rounds").fetchone()
         return 0 if row[0] is None else row[0] + 1
@@ -755,6 +799,7 @@ class Journal:
         Parameters
         ----------
         file : str, path-like or text file object
+            Where to write; a path is created or overwritten.
         kinds : tuple of str, default=("label",)
             Which answers to write; add ``"skip"`` and ``"unknown"`` for the
             full record.

@@ -233,6 +233,8 @@ class AnnotationLoop:
         Returns
         -------
         self : AnnotationLoop
+            The started loop, with ``labels_``, ``n_labels_`` and
+            ``pending_`` restored from the journal.
         """
         if self._started:
             return self
@@ -445,6 +447,8 @@ class AnnotationLoop:
         Returns
         -------
         index : int or None
+            Position in the pool of the sample to ask about; None once
+            stopped (``stop_reason_`` says why).
         """
         self.start()
         while not self._closed and self.stop_reason_ is None:
@@ -463,6 +467,7 @@ class AnnotationLoop:
         Parameters
         ----------
         index : int
+            Position in the pool.
 
         Returns
         -------
@@ -543,13 +548,18 @@ class AnnotationLoop:
         Parameters
         ----------
         reason : str, default="stopped"
+            Kept in ``stop_reason_``.
         """
         if self.stop_reason_ is None:
             self.stop_reason_ = reason
 
     def close(self):
         """Teach any labels not yet taught, close the progress bar and the
-        journal the loop opened. Idempotent; :meth:`run` calls it."""
+        journal the loop opened.
+
+        Idempotent; :meth:`run` and :meth:`next_query` call it when the loop
+        stops.
+        """
         if not self._started or self._closed:
             return
         self._closed = True
@@ -573,6 +583,8 @@ class AnnotationLoop:
         Returns
         -------
         self : AnnotationLoop
+            The stopped loop (still running, driven by the widget, with an
+            interactive oracle).
         """
         if self.oracle is None:
             raise ValueError(
@@ -610,9 +622,11 @@ def annotate(learner, X, oracle, **kwargs):
     Parameters
     ----------
     learner : skal active learner
+        Fitted on ``X`` by the loop, in place.
     X : array-like, sparse matrix, DataFrame or list
         The pool.
     oracle : Oracle or callable
+        Who answers (see :mod:`skal.oracles`).
     **kwargs
         Other parameters of :class:`AnnotationLoop` (``y``, ``budget``,
         ``batch_size``, ``stopping``, ``journal``, ``callbacks``,
@@ -686,10 +700,12 @@ def default_journal_path(csv_path):
     Parameters
     ----------
     csv_path : str or path-like
+        The CSV being labeled.
 
     Returns
     -------
     path : str
+        The CSV's path with ``.journal.sqlite`` in place of its extension.
 
     Examples
     --------
@@ -874,11 +890,31 @@ def export_labeled_csv(path, journal, export, *, label_column="label"):
         The CSV to write: every column of ``path`` (plus ``label_column`` if
         it lacked it), the labeled rows only, in their original order.
     label_column : str, default="label"
+        The column that receives the labels.
 
     Returns
     -------
     n_rows : int
         Rows written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skal.journal import Journal
+    >>> from skal.loop import export_labeled_csv
+    >>> folder = tempfile.mkdtemp()
+    >>> data = os.path.join(folder, "notes.csv")
+    >>> with open(data, "w") as handle:
+    ...     _ = handle.write("text\\nbuy milk\\ncall mum\\nfix bike\\n")
+    >>> journal = os.path.join(folder, "notes.sqlite")
+    >>> with Journal(journal) as j:
+    ...     j.bind(["buy milk", "call mum", "fix bike"])
+    ...     j.add_label(2, "chore")
+    >>> export_labeled_csv(data, journal, os.path.join(folder, "out.csv"))
+    1
+    >>> print(open(os.path.join(folder, "out.csv")).read().strip())
+    text,label
+    fix bike,chore
     """
     import csv
 

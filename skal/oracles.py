@@ -66,6 +66,18 @@ class Oracle:
     Subclasses implement :meth:`ask`. An oracle with ``interactive = True``
     instead implements ``attach(loop)`` and drives the loop's
     ``next_query`` / ``submit`` itself (see :class:`WidgetOracle`).
+
+    Examples
+    --------
+    >>> from skal.oracles import SKIP, Oracle
+    >>> class ShortTextsOnly(Oracle):
+    ...     def ask(self, sample, index):
+    ...         if len(sample) > 20:
+    ...             return SKIP  # too long to read now
+    ...         return "question" if sample.endswith("?") else "statement"
+    >>> oracle = ShortTextsOnly()
+    >>> oracle.ask("Is it raining?", 0), oracle.ask("x" * 30, 1)
+    ('question', SKIP)
     """
 
     interactive = False
@@ -84,6 +96,7 @@ class Oracle:
         Returns
         -------
         answer : label or one of SKIP, UNKNOWN, STOP
+            The label, or a marker (see :mod:`skal.oracles`).
         """
         raise NotImplementedError
 
@@ -151,10 +164,12 @@ def as_oracle(oracle):
     Parameters
     ----------
     oracle : Oracle or callable
+        An oracle, or ``func(sample) -> answer``.
 
     Returns
     -------
     oracle : Oracle
+        ``oracle`` itself, or a :class:`FunctionOracle` around it.
 
     Examples
     --------
@@ -538,7 +553,9 @@ class WidgetOracle(Oracle):
         Parameters
         ----------
         sample : object
+            A text, a row of numbers or an image array.
         index : int
+            Its position in the pool, shown in the header.
         """
         self.header.value = f"<b>Sample {index}</b>" + (
             ""
@@ -569,10 +586,12 @@ class WidgetOracle(Oracle):
         Parameters
         ----------
         loop : AnnotationLoop
+            The loop to drive; its journal records each click.
 
         Returns
         -------
         widget : ipywidgets.VBox
+            :attr:`widget`, showing the first question.
         """
         self.loop = loop
         self._next()
@@ -605,6 +624,7 @@ class WidgetOracle(Oracle):
         Parameters
         ----------
         answer : label or one of SKIP, UNKNOWN, STOP
+            What the person chose.
         """
         if self.loop is None:
             raise RuntimeError("This WidgetOracle is not attached to a loop.")

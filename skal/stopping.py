@@ -34,6 +34,24 @@ class StoppingCriterion:
     ----------
     reason_ : str or None
         Why the last call said to stop; None if it did not.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from skal.stopping import StoppingCriterion
+    >>> class RoundLimit(StoppingCriterion):
+    ...     def __init__(self, n_rounds):
+    ...         self.n_rounds = n_rounds
+    ...     def _check(self, loop):
+    ...         if len(loop.history_) >= self.n_rounds:
+    ...             self.reason_ = f"{self.n_rounds} rounds done"
+    ...             return True
+    ...         return False
+    >>> limit = RoundLimit(2)
+    >>> limit(SimpleNamespace(history_=[{}])), limit(SimpleNamespace(history_=[{}, {}]))
+    (False, True)
+    >>> limit.reason_
+    '2 rounds done'
     """
 
     reason_ = None
@@ -93,6 +111,7 @@ def as_criterion(criterion):
     Returns
     -------
     criterion : StoppingCriterion or None
+        None if ``criterion`` is None.
 
     Examples
     --------
@@ -127,6 +146,7 @@ class AnyOf(StoppingCriterion):
     Parameters
     ----------
     *criteria : StoppingCriterion or callable
+        The members; callables are wrapped by :func:`as_criterion`.
 
     Examples
     --------
@@ -164,6 +184,7 @@ class AllOf(StoppingCriterion):
     Parameters
     ----------
     *criteria : StoppingCriterion or callable
+        The members; callables are wrapped by :func:`as_criterion`.
 
     Examples
     --------
