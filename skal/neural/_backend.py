@@ -134,9 +134,17 @@ def _torch_passes(net, X, n_samples, seed):
     import torch
 
     nonlin = net._get_predict_nonlinearity()
+    cuda = sorted(
+        {
+            p.device.index or 0
+            for p in net.module_.parameters()
+            if p.device.type == "cuda"
+        }
+    )
     parts = []
-    # fork_rng keeps the caller's global torch stream untouched by our seed.
-    with torch.random.fork_rng(devices=[]), _torch_mode(net, dropout=True):
+    # fork_rng keeps the caller's global torch streams (CPU and the GPUs the
+    # network lives on) untouched by our seed.
+    with torch.random.fork_rng(devices=cuda), _torch_mode(net, dropout=True):
         torch.manual_seed(seed)
         for Xi in _torch_batches(net, X):
             # All passes over one batch before the next: the data is loaded once.
@@ -249,7 +257,7 @@ def _keras_dropout_only(model, seed):
 
 
 def _keras_decode(net, raw):
-    if net._estimator_type == "classifier" or hasattr(net, "n_classes_"):
+    if net._estimator_type == "classifier":
         return net.target_encoder_.inverse_transform(raw, return_proba=True)
     return net.target_encoder_.inverse_transform(raw)
 
@@ -274,28 +282,22 @@ def _keras_penultimate(net, X, layer):
     import keras
 
     model = net.model_
+    names = [lyr.name for lyr in model.layers]
+    if layer is not None and layer not in names:
+        raise ValueError(
+            f"layer={layer!r} is not a layer of the network; choose one of {names}."
+        )
+    weighted = [lyr for lyr in model.layers if lyr.weights]
+    if layer is None and not weighted:
+        raise ValueError(
+            "The network has no layer with weights, so it has no penultimate "
+            "layer; pass layer=<layer name>."
+        )
     try:
-        if layer is not None:
-            names = [lyr.name for lyr in model.layers]
-            if layer not in names:
-                raise ValueError(
-                    f"layer={layer!r} is not a layer of the network; choose one "
-                    f"of {names}."
-                )
-            target = model.get_layer(layer).output
-        else:
-            weighted = [lyr for lyr in model.layers if lyr.weights]
-            if not weighted:
-                raise ValueError(
-                    "The network has no layer with weights, so it has no "
-                    "penultimate layer; pass layer=<layer name>."
-                )
-            target = weighted[-1].input
+        target = model.get_layer(layer).output if layer else weighted[-1].input
         inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
         extractor = keras.Model(inputs, target)
     except (AttributeError, ValueError) as exc:
-        if isinstance(exc, ValueError) and "layer" in str(exc):
-            raise
         raise TypeError(
             "Embeddings need a Sequential or functional Keras model, whose layers "
             "can be tapped; a subclassed keras.Model has no layer graph. Build "

@@ -164,9 +164,8 @@ class KerasClassifier(_KerasClassifier):
         proba : ndarray of shape (n_samples, n_classes)
         """
         proba = super().predict_proba(X, **kwargs)
-        return check_probabilities(
-            proba, self.n_classes_, source="The Keras model"
-        ).astype(proba.dtype, copy=False)
+        check_probabilities(proba, self.n_classes_, source="The Keras model")
+        return proba
 
 
 class KerasRegressor(_KerasRegressor):

@@ -2,13 +2,12 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 
 from skal._data import take_rows
 from skal.base import BaseActiveLearner
 from skal.neural.embedding import gradient_embedding
-from skal.selection import chunk_rows
+from skal.selection import _as_generator, chunk_rows
 
 __all__ = ["BADGEClassifier", "kmeans_plusplus_batch"]
 
@@ -52,11 +51,7 @@ def kmeans_plusplus_batch(G, k, *, random_state=None):
         raise ValueError(f"G must be 2-d (n_rows, n_dims), got shape {G.shape}.")
     if not 1 <= k <= n:
         raise ValueError(f"k must be in [1, {n}] for {n} rows, got {k}.")
-    rng = (
-        random_state
-        if isinstance(random_state, np.random.Generator)
-        else np.random.default_rng(check_random_state(random_state).randint(2**31))
-    )
+    rng = _as_generator(random_state)
     sq_norms = np.einsum("ij,ij->i", G, G)
     picked = [int(np.argmax(sq_norms))]
     closest = np.full(n, np.inf)
