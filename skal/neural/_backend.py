@@ -12,9 +12,11 @@ import numpy as np
 
 __all__ = [
     "backend_of",
-    "unwrap",
+    "dropout_layers",
+    "final_step",
     "forward_passes",
     "penultimate",
+    "unwrap",
 ]
 
 #: Rows per forward pass; bounds the activations held at once.
