@@ -25,6 +25,7 @@ Summaries of a curve (all pure numpy, usable on curves from elsewhere):
   which gives the label savings against random sampling.
 """
 
+import ast
 import csv
 import json
 import math
@@ -38,6 +39,9 @@ from sklearn.utils import check_random_state
 
 from skal._data import as_rows, take_rows
 from skal.base import BaseActiveLearner
+from skal.baseline import RandomSampler
+from skal.scoring import UNCERTAINTY_MEASURES
+from skal.uncertainty import UncertaintySamplingClassifier
 
 __all__ = [
     "LearningCurveResults",
@@ -213,8 +217,6 @@ def labels_to_reach(n_labeled, scores, target):
 
 # ---------------------------------------------------------- learner specs
 def _parse_value(text):
-    import ast
-
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -273,10 +275,6 @@ def make_learners(specs, estimator, **params):
     >>> learners["margin"].batch_size
     5
     """
-    from skal.baseline import RandomSampler
-    from skal.scoring import UNCERTAINTY_MEASURES
-    from skal.uncertainty import UncertaintySamplingClassifier
-
     classes = _learner_classes()
     learners = {}
     for spec in specs:
@@ -321,7 +319,7 @@ def make_learners(specs, estimator, **params):
 
 # ------------------------------------------------------------- simulation
 def _default_name(learner):
-    if type(learner).__name__ == "RandomSampler":
+    if isinstance(learner, RandomSampler):
         return "random"
     strategy = learner.get_params(deep=False).get("strategy")
     if isinstance(strategy, str):
@@ -476,7 +474,7 @@ def learning_curves(
     if not isinstance(n_repeats, Integral) or n_repeats < 1:
         raise ValueError(f"n_repeats must be a positive integer, got {n_repeats!r}.")
     if baseline == "auto":
-        randoms = [k for k, v in named.items() if type(v).__name__ == "RandomSampler"]
+        randoms = [k for k, v in named.items() if isinstance(v, RandomSampler)]
         baseline = randoms[0] if len(randoms) == 1 else None
     elif baseline is not None and baseline not in named:
         raise ValueError(
