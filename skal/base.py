@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from skal._data import as_rows, n_rows, stack_rows, take_rows
 from skal._scale import (
+    PoolPositions,
     candidate_rows,
     check_dask_pool,
     distributed_scores,
@@ -400,7 +401,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         X = self._check_X_new(X)
         if is_dask_array(X):
             X = check_dask_pool(X)
-        return X, np.arange(n_rows(X)), False
+        return X, PoolPositions(n_rows(X)), False
 
     def query(self, X=None, n_instances=None, *, return_scores=False):
         """Indices of the pool samples whose labels would teach the most.

@@ -176,3 +176,35 @@ def test_remembered_pool_with_jobs_equals_sequential():
             labels = np.zeros(a.shape[0], dtype=int)
             serial.teach(y=labels, indices=a)
             parallel.teach(y=labels, indices=b)
+
+
+def test_pool_positions_behave_like_an_arange():
+    from skal._scale import PoolPositions
+
+    positions, expected = PoolPositions(10), np.arange(10)
+    assert positions.shape == (10,) and len(positions) == 10
+    np.testing.assert_array_equal(np.asarray(positions), expected)
+    np.testing.assert_array_equal(positions[2:7:2], expected[2:7:2])
+    np.testing.assert_array_equal(positions[np.array([3, -1])], expected[[3, -1]])
+    mask = expected % 3 == 0
+    np.testing.assert_array_equal(positions[mask], expected[mask])
+    np.testing.assert_array_equal(np.arange(10.0)[positions], np.arange(10.0))
+    with pytest.raises(IndexError):
+        positions[np.array([10])]
+
+
+def test_query_memory_does_not_grow_with_the_pool():
+    # A new pool's candidates are not materialised: what a query allocates is
+    # the same for 20k and 200k rows once chunks are full.
+    import tracemalloc
+
+    learner = _learner()
+    peaks = []
+    with sklearn.config_context(working_memory=0.5):
+        for n in (20_000, 200_000):
+            pool = np.random.default_rng(0).normal(size=(n, 4))
+            tracemalloc.start()
+            learner.query(pool)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+    assert peaks[1] < 1.5 * peaks[0]
