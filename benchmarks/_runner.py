@@ -50,6 +50,19 @@ def skal(spec, X_lab, y_lab, X):
     return lambda: learner.query(X)
 
 
+def skal_jobs(spec, X_lab, y_lab, X):
+    from skal import UncertaintySamplingClassifier
+
+    learner = UncertaintySamplingClassifier(
+        _estimator(),
+        strategy="margin",
+        batch_size=spec["k"],
+        n_jobs=spec.get("workers", 2),
+        random_state=0,
+    ).fit(X_lab, y_lab)
+    return lambda: learner.query(X)
+
+
 def skal_dask(spec, X_lab, y_lab, X):
     import dask.array as da
     from dask.distributed import Client, LocalCluster
@@ -164,6 +177,7 @@ CONTESTANTS = {
     for f in (
         floor,
         skal,
+        skal_jobs,
         skal_dask,
         modal,
         skactiveml,

@@ -62,6 +62,11 @@ def main(argv=None):
     parser.add_argument("--peers-python", default=PEERS_PYTHON)
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument(
+        "--jobs",
+        action="store_true",
+        help="also skal with n_jobs=2 (joblib threads, 1 BLAS thread each)",
+    )
+    parser.add_argument(
         "--dask",
         action="store_true",
         help="also skal on a dask array pool (LocalCluster, 2 worker processes)",
@@ -76,7 +81,10 @@ def main(argv=None):
         memmaps.append(10**7)
     pools += [(n, True) for n in memmaps]
 
-    skal_side = ["floor", "skal"] + (["skal_dask"] if args.dask else [])
+    skal_side = ["floor", "skal"]
+    skal_side += (["skal_jobs"] if args.jobs else []) + (
+        ["skal_dask"] if args.dask else []
+    )
     peer_side = [] if args.no_peers else ["floor", "modal", "skactiveml"]
     lineup = [(sys.executable, c, "skal") for c in skal_side]
     lineup += [(args.peers_python, c, "peers") for c in peer_side]
