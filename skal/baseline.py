@@ -28,10 +28,18 @@ class RandomSampler(BaseActiveLearner):
         ``budget`` labels are bought.
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
-        How the first samples are chosen.
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
+        How the first samples are chosen without a model: at random, one
+        representative per k-means cluster, a greedy k-center cover, or typical
+        yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
     classes : array-like, default=None
         All class labels, for classifiers, declared up front.
+    warm_start : bool, default=False
+        Between rounds, continue training the fitted estimator on all labels
+        instead of training a fresh clone: for skorch / scikeras networks and
+        scikit-learn models with ``partial_fit`` and ``warm_start``
+        (SGDClassifier, MLPClassifier, ...), alone or ending a Pipeline. A
+        round that brings a new class trains a fresh clone.
     random_state : int, RandomState instance or None, default=None
         Seeds the random draws.
 
@@ -65,6 +73,7 @@ class RandomSampler(BaseActiveLearner):
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
         "classes": ["array-like", None],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -76,6 +85,7 @@ class RandomSampler(BaseActiveLearner):
         n_initial=10,
         initial="random",
         classes=None,
+        warm_start=False,
         random_state=None,
     ):
         self.estimator = estimator
@@ -84,6 +94,7 @@ class RandomSampler(BaseActiveLearner):
         self.n_initial = n_initial
         self.initial = initial
         self.classes = classes
+        self.warm_start = warm_start
         self.random_state = random_state
 
     def _check_estimator(self):

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from skal._ensemble import _SEED_MAX, ClassifierCommittee, RegressorCommittee
-from skal.base import BaseActiveLearner, _templates
+from skal.base import BATCH_PARAMETER_CONSTRAINTS, BaseActiveLearner, _templates
 from skal.scoring import COMMITTEE_MEASURES, committee_variance
 
 __all__ = ["CommitteeSampler", "CommitteeRegressor"]
@@ -122,13 +122,22 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         only by their ``random_state``) and not for a list.
     batch_size : int, default=1
         Samples per query (and per simulated round).
+    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
+        How a batch is formed from the scores: the ``batch_size`` best, or a
+        batch that is also diverse in feature space (see
+        :meth:`~skal.BaseActiveLearner.query`). Diversity needs numeric X.
+    density_weight : float >= 0, default=0.0
+        Information-density weighting of the scores (Settles & Craven 2008);
+        0 turns it off.
     budget : int, default=None
         If set, ``fit`` simulates active learning with ``y`` as the oracle
         until ``budget`` labels are bought (see :meth:`fit`).
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
-        How the first samples are chosen without a model.
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
+        How the first samples are chosen without a model: at random, one
+        representative per k-means cluster, a greedy k-center cover, or typical
+        yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
     classes : array-like, default=None
         All class labels, declared up front so probability columns stay
         aligned while some classes are still unlabeled.
@@ -219,6 +228,7 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         **_COMMITTEE_CONSTRAINTS,
         "disagreement": [StrOptions(set(COMMITTEE_MEASURES)), callable],
         "classes": ["array-like", None],
+        **BATCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(
@@ -234,6 +244,8 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         initial="random",
         classes=None,
         n_jobs=None,
+        batch_strategy="top_k",
+        density_weight=0.0,
         random_state=None,
     ):
         self.estimator = estimator
@@ -246,6 +258,8 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         self.initial = initial
         self.classes = classes
         self.n_jobs = n_jobs
+        self.batch_strategy = batch_strategy
+        self.density_weight = density_weight
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -314,13 +328,22 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         resamples for a single estimator and not for a list.
     batch_size : int, default=1
         Samples per query (and per simulated round).
+    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
+        How a batch is formed from the scores: the ``batch_size`` best, or a
+        batch that is also diverse in feature space (see
+        :meth:`~skal.BaseActiveLearner.query`). Diversity needs numeric X.
+    density_weight : float >= 0, default=0.0
+        Information-density weighting of the scores (Settles & Craven 2008);
+        0 turns it off.
     budget : int, default=None
         If set, ``fit`` simulates active learning with ``y`` as the oracle
         until ``budget`` labels are bought (see :meth:`fit`).
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
-        How the first samples are chosen without a model.
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
+        How the first samples are chosen without a model: at random, one
+        representative per k-means cluster, a greedy k-center cover, or typical
+        yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
     n_jobs : int, default=None
         Members fitted (and predicting) in parallel through joblib.
     random_state : int, RandomState instance or None, default=None
@@ -380,7 +403,10 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
     """
 
     _committee_type = RegressorCommittee
-    _parameter_constraints: dict = dict(_COMMITTEE_CONSTRAINTS)
+    _parameter_constraints: dict = {
+        **_COMMITTEE_CONSTRAINTS,
+        **BATCH_PARAMETER_CONSTRAINTS,
+    }
 
     def __init__(
         self,
@@ -393,6 +419,8 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         n_initial=10,
         initial="random",
         n_jobs=None,
+        batch_strategy="top_k",
+        density_weight=0.0,
         random_state=None,
     ):
         self.estimator = estimator
@@ -403,6 +431,8 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         self.n_initial = n_initial
         self.initial = initial
         self.n_jobs = n_jobs
+        self.batch_strategy = batch_strategy
+        self.density_weight = density_weight
         self.random_state = random_state
 
     def _check_estimator(self):

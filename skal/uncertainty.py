@@ -62,6 +62,12 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         ``None`` means 1 unless in a :func:`joblib.parallel_config` context, so
         ``parallel_config(backend="dask")`` scores on a dask cluster. The batch
         is the same whatever the number of jobs.
+    warm_start : bool, default=False
+        Between rounds, continue training the fitted estimator on all labels
+        instead of training a fresh clone: for skorch / scikeras networks and
+        scikit-learn models with ``partial_fit`` and ``warm_start``
+        (SGDClassifier, MLPClassifier, ...), alone or ending a Pipeline. A
+        round that brings a new class trains a fresh clone.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial sample and tie-breaking between equal scores.
 
@@ -128,6 +134,7 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         "strategy": [StrOptions(set(UNCERTAINTY_MEASURES)), callable],
         "classes": ["array-like", None],
         "n_jobs": [Integral, None],
+        "warm_start": ["boolean"],
         **BATCH_PARAMETER_CONSTRAINTS,
     }
 
@@ -144,6 +151,7 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         initial="random",
         classes=None,
         n_jobs=None,
+        warm_start=False,
         random_state=None,
     ):
         self.estimator = estimator
@@ -156,6 +164,7 @@ class UncertaintySamplingClassifier(ClassifierMixin, BaseActiveLearner):
         self.initial = initial
         self.classes = classes
         self.n_jobs = n_jobs
+        self.warm_start = warm_start
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -212,13 +221,22 @@ class UncertaintySamplingRegressor(RegressorMixin, BaseActiveLearner):
         Size of the bagged ensemble (only with bootstrap uncertainty).
     batch_size : int, default=1
         Samples per query (and per simulated round).
+    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
+        How a batch is formed from the scores: the ``batch_size`` best, or a
+        batch that is also diverse in feature space (see
+        :meth:`~skal.BaseActiveLearner.query`). Diversity needs numeric X.
+    density_weight : float >= 0, default=0.0
+        Information-density weighting of the scores (Settles & Craven 2008);
+        0 turns it off.
     budget : int, default=None
         If set, ``fit`` simulates active learning with ``y`` as the oracle
         until ``budget`` labels are bought (see :meth:`fit`).
     n_initial : int, default=10
         Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans"}, default="random"
-        How the first samples are chosen without a model.
+    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
+        How the first samples are chosen without a model: at random, one
+        representative per k-means cluster, a greedy k-center cover, or typical
+        yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
     n_jobs : int, default=None
         Ensemble members fitted (and predicting) in parallel through joblib.
     random_state : int, RandomState instance or None, default=None
@@ -283,6 +301,7 @@ class UncertaintySamplingRegressor(RegressorMixin, BaseActiveLearner):
         "uncertainty": [StrOptions({"auto", "return_std", "bootstrap"})],
         "n_members": [Interval(Integral, 2, None, closed="left")],
         "n_jobs": [Integral, None],
+        **BATCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(
@@ -296,6 +315,8 @@ class UncertaintySamplingRegressor(RegressorMixin, BaseActiveLearner):
         n_initial=10,
         initial="random",
         n_jobs=None,
+        batch_strategy="top_k",
+        density_weight=0.0,
         random_state=None,
     ):
         self.estimator = estimator
@@ -306,6 +327,8 @@ class UncertaintySamplingRegressor(RegressorMixin, BaseActiveLearner):
         self.n_initial = n_initial
         self.initial = initial
         self.n_jobs = n_jobs
+        self.batch_strategy = batch_strategy
+        self.density_weight = density_weight
         self.random_state = random_state
 
     def _std_from_estimator(self):

@@ -233,7 +233,7 @@ def test_bad_arguments_are_named():
 
 
 # ------------------------------------------------------------------ learners
-def _boundary_pool():
+def _boundary_pool(per_cluster=40):
     """Labeled points left (class 0) and right (class 1) of x = 0; the pool
     has five clusters of duplicates along the boundary, the one at the origin
     slightly more uncertain than the others."""
@@ -242,10 +242,13 @@ def _boundary_pool():
     X_lab = np.r_[np.c_[np.full(9, -5.0), ys], np.c_[np.full(9, 5.0), ys]]
     y_lab = np.r_[np.zeros(9, int), np.ones(9, int)]
     centers = np.array([[0, 0], [0.3, 5], [-0.3, -5], [0.6, 10], [-0.6, -10]])
-    X_pool = np.repeat(centers, 40, axis=0) + rng.normal(scale=0.01, size=(200, 2))
-    cluster = np.repeat(np.arange(5), 40)
+    n_pool = 5 * per_cluster
+    X_pool = np.repeat(centers, per_cluster, axis=0) + rng.normal(
+        scale=0.01, size=(n_pool, 2)
+    )
+    cluster = np.repeat(np.arange(5), per_cluster)
     X = np.r_[X_lab, X_pool]
-    y = np.r_[y_lab, np.full(200, -1)]
+    y = np.r_[y_lab, np.full(n_pool, -1)]
     return X, y, np.r_[np.full(18, -1), cluster]
 
 
@@ -386,3 +389,64 @@ def test_grid_search_over_the_batch_parameters():
 )
 def test_sklearn_compatible_with_diversity(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("batch_strategy", ["kcenter", "cluster"])
+def test_committee_diverse_batch_covers_more_clusters_than_top_k(batch_strategy):
+    from skal import CommitteeSampler
+
+    # Clusters smaller than the 10 * batch_size best-scored candidates that
+    # kcenter and cluster diversity choose among.
+    X, y, cluster = _boundary_pool(per_cluster=12)
+
+    def committee(**kw):
+        return CommitteeSampler(
+            LogisticRegression(),
+            n_members=5,
+            disagreement="consensus_entropy",
+            batch_size=8,
+            random_state=0,
+            **kw,
+        ).fit(X, y)
+
+    plain = np.unique(cluster[committee().query()]).shape[0]
+    idx = committee(batch_strategy=batch_strategy).query()
+    assert np.unique(idx).shape == (8,) and not np.isin(idx, np.arange(18)).any()
+    covered = np.unique(cluster[idx]).shape[0]
+    assert covered >= 3 and covered > plain
+
+
+@pytest.mark.parametrize("learner_name", ["uncertainty", "committee"])
+def test_regressor_diverse_batch_covers_more_clusters_than_top_k(learner_name):
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.linear_model import LinearRegression
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skal import CommitteeRegressor, UncertaintySamplingRegressor
+
+    rng = np.random.default_rng(0)
+    X_lab = np.linspace(0, 5, 6)
+    # Duplicated clusters beyond the labeled range: uncertainty grows with x,
+    # so plain top-k takes the whole farthest cluster.
+    centers = np.array([8.0, 9.0, 10.0, 11.0, 12.0])
+    X_pool = np.repeat(centers, 8) + rng.normal(scale=1e-3, size=40)
+    X = np.r_[X_lab, X_pool].reshape(-1, 1)
+    y = np.r_[np.sin(X_lab), np.full(40, np.nan)]
+    cluster = np.r_[np.full(6, -1), np.repeat(np.arange(5), 8)]
+
+    def learner(**kw):
+        if learner_name == "uncertainty":
+            return UncertaintySamplingRegressor(
+                GaussianProcessRegressor(), batch_size=5, random_state=0, **kw
+            )
+        return CommitteeRegressor(
+            [LinearRegression(), DecisionTreeRegressor(random_state=0)],
+            batch_size=5,
+            random_state=0,
+            **kw,
+        )
+
+    plain = np.unique(cluster[learner().fit(X, y).query()]).shape[0]
+    idx = learner(batch_strategy="kcenter").fit(X, y).query()
+    covered = np.unique(cluster[idx]).shape[0]
+    assert covered >= 3 and covered > plain

@@ -24,7 +24,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils import get_tags  # noqa: E402
 
-from skal import UncertaintySamplingClassifier  # noqa: E402
+from skal import RandomSampler, UncertaintySamplingClassifier  # noqa: E402
 from skal.neural import (  # noqa: E402
     BADGEClassifier,
     KerasClassifier,
@@ -214,3 +214,19 @@ def test_a_seeded_network_does_not_leave_tensorflow_deterministic():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
+
+
+@pytest.mark.parametrize("learner_cls", [UncertaintySamplingClassifier, RandomSampler])
+def test_generic_learners_warm_start_a_keras_net(blobs, learner_cls):
+    X, y = blobs
+    learner = learner_cls(
+        make_net(), batch_size=5, warm_start=True, random_state=0
+    ).fit(X, partially_labeled(y))
+    first, model = learner.estimator_, learner.estimator_.model_
+    idx = learner.query()
+    learner.teach(y=y[idx], indices=idx)
+    assert learner.estimator_ is first and learner.estimator_.model_ is model
+    cold = clone(learner).set_params(warm_start=False).fit(X, partially_labeled(y))
+    model = cold.estimator_.model_
+    cold.teach(y=y[idx], indices=idx)
+    assert cold.estimator_.model_ is not model

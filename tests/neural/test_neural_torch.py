@@ -17,7 +17,11 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, StandardScaler  # noqa: E402
 from torch_nets import MLP  # noqa: E402
 
-from skal import CommitteeSampler, UncertaintySamplingClassifier  # noqa: E402
+from skal import (  # noqa: E402
+    CommitteeSampler,
+    RandomSampler,
+    UncertaintySamplingClassifier,
+)
 from skal.neural import (  # noqa: E402
     BADGEClassifier,
     MCDropoutClassifier,
@@ -387,3 +391,21 @@ def test_batch_diversity_is_measured_in_the_learned_space(
     widths.clear()
     learner.set_params(diversity_space="input").query()
     assert widths == []
+
+
+@pytest.mark.parametrize("learner_cls", [UncertaintySamplingClassifier, RandomSampler])
+def test_generic_learners_warm_start_a_torch_net(blobs, learner_cls):
+    X, y = blobs
+    y_partial = partially_labeled(y)
+    learner = learner_cls(
+        make_net(), batch_size=5, warm_start=True, random_state=0
+    ).fit(X, y_partial)
+    first = learner.estimator_
+    idx = learner.query()
+    learner.teach(y=y[idx], indices=idx)
+    assert learner.estimator_ is first
+    assert len(first.history) == 2 * 4, "the second round continues the first"
+    cold = clone(learner).set_params(warm_start=False).fit(X, y_partial)
+    net = cold.estimator_
+    cold.teach(y=y[idx], indices=idx)
+    assert cold.estimator_ is not net and len(cold.estimator_.history) == 4
