@@ -50,3 +50,18 @@ def test_ruff_format_is_clean():
         [_ruff(), "format", "--check", str(ROOT)], capture_output=True, text=True
     )
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_readme_python_blocks_run():
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    # The grid search in the README really ranks the candidates.
+    search = namespace["search"]
+    means = search.cv_results_["mean_test_score"]
+    assert search.best_score_ == means.max()
