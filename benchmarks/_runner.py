@@ -246,6 +246,8 @@ def main():
         tracemalloc.stop()
     import sklearn
 
+    if spec["contestant"] == "floor":
+        chosen = np.empty(0)  # probabilities, not a batch: nothing to compare
     print(
         json.dumps(
             {
