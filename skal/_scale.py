@@ -43,9 +43,9 @@ __all__ = [
 #: up to a gigabyte. A lower ``working_memory`` still wins.
 QUERY_WORKING_MEMORY = 64
 
-# Bit generators whose ``advance(n)`` skips exactly ``n`` float64 draws of
-# ``Generator.random`` (one 64-bit output each). Philox also has ``advance``
-# but counts in blocks of outputs, so it is not trusted here.
+# Bit generators whose ``advance(n)`` is known to skip exactly ``n`` float64
+# draws of ``Generator.random`` (one 64-bit output each; tested). Any other
+# generator falls back to drawing each block's keys in order on the client.
 _SEEKABLE = ("PCG64", "PCG64DXSM")
 
 
