@@ -116,11 +116,14 @@ def test_blockwise_merge_equals_chunked_top_k(block):
     np.testing.assert_array_equal(best, expected[1])
 
 
-@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937])
+@pytest.mark.parametrize(
+    "bit_generator",
+    [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox],
+)
 def test_distributed_top_k_equals_sequential_and_leaves_the_same_state(
     bit_generator,
 ):
-    # MT19937 cannot jump ahead: its keys are drawn block by block in order.
+    # MT19937 and Philox are not seeked: their keys are drawn block by block.
     learner = _learner(n_jobs=2)
     pool = _tied_pool()
     rng_a = np.random.Generator(bit_generator(5))
