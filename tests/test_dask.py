@@ -142,8 +142,24 @@ def test_joblib_dask_backend_scoring_equals_in_memory(client, monkeypatch):
     np.testing.assert_array_equal(a[1], b[1])
 
 
-def test_committee_fitted_on_the_cluster_queries_the_same(client):
+def test_committee_fitted_on_the_cluster_queries_the_same(client, monkeypatch):
+    import skal._ensemble
+
     X, y, pool = _data()
+    fitted_on = []
+    fit_member = skal._ensemble._fit_member
+
+    def spy(*args):
+        try:
+            fitted_on.append(distributed.get_worker().address)
+        except ValueError:
+            fitted_on.append(None)
+        return fit_member(*args)
+
+    # Functions pickle by reference: the task must find the spy again, not a
+    # copy of it (and of fitted_on) pickled by value.
+    spy.__module__ = "skal._ensemble"
+    spy.__name__ = spy.__qualname__ = "_fit_member"
 
     def committee():
         return CommitteeSampler(
@@ -155,9 +171,11 @@ def test_committee_fitted_on_the_cluster_queries_the_same(client):
 
     reference = committee().fit(X, y)
     expected = [reference.query(pool), reference.query(pool)]
+    monkeypatch.setattr(skal._ensemble, "_fit_member", spy)
     with parallel_config(backend="dask"):
         learner = committee().fit(X, y)
         first = learner.query(pool)
+    assert len(fitted_on) == 4 and None not in fitted_on
     # The members came back fitted from the workers and still score locally.
     second = learner.query(pool)
     np.testing.assert_array_equal(first, expected[0])
