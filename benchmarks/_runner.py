@@ -73,7 +73,7 @@ def skal_dask(spec, X_lab, y_lab, X):
         n_workers=spec.get("workers", 2),
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
     )
     client = Client(cluster)
     learner = UncertaintySamplingClassifier(
