@@ -108,7 +108,7 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         Committee size when ``estimator`` is a single estimator; ignored for a
         list.
     disagreement : {"vote_entropy", "consensus_entropy", "kl_max_disagreement", \
-            "variation_ratios", "mutual_information"} or callable, \
+            "variation_ratios", "mutual_information", "mean_std"} or callable, \
             default="vote_entropy"
         Disagreement measure from :mod:`skal.scoring`. ``"vote_entropy"`` and
         ``"variation_ratios"`` read the members' hard votes and need only
@@ -191,6 +191,10 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
     .. [5] N. Houlsby, F. Huszar, Z. Ghahramani and M. Lengyel, "Bayesian
        active learning for classification and preference learning", 2011
        (mutual information, BALD).
+    .. [6] M. Kampffmeyer, A.-B. Salberg and R. Jenssen, "Semantic
+       segmentation of small objects and modeling of uncertainty in urban
+       remote sensing images using deep convolutional neural networks", CVPR
+       Workshops 2016 (mean standard deviation).
 
     Examples
     --------

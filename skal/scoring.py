@@ -28,6 +28,7 @@ __all__ = [
     "kl_max_disagreement",
     "variation_ratios",
     "mutual_information",
+    "mean_std",
     "committee_variance",
 ]
 
@@ -346,6 +347,32 @@ def mutual_information(member_proba):
     return np.clip(total - expected, 0.0, total)
 
 
+def mean_std(member_proba):
+    """Mean over classes of the standard deviation of each class probability.
+
+    Kampffmeyer et al. (2016): ``mean_k sqrt(E[p_k^2] - E[p_k]^2)`` over
+    stochastic (MC-dropout) passes or ensemble members. Zero when all members
+    agree; at most 0.5.
+
+    Parameters
+    ----------
+    member_proba : array-like of shape (n_members, n_samples, n_classes)
+        Probabilities from stochastic passes or ensemble members.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skal.scoring import mean_std
+    >>> mean_std([[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]])
+    array([0.5, 0. ])
+    """
+    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
+    return member_proba.std(axis=0).mean(axis=1)
+
+
 def committee_variance(member_predictions):
     """Variance of a regression committee's predictions (Burbidge et al. 2007).
 
@@ -389,4 +416,5 @@ COMMITTEE_MEASURES = {
     "kl_max_disagreement": kl_max_disagreement,
     "variation_ratios": variation_ratios,
     "mutual_information": mutual_information,
+    "mean_std": mean_std,
 }

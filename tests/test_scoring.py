@@ -148,6 +148,7 @@ def test_committee_measures_zero_when_members_agree(proba, n_members):
     np.testing.assert_allclose(
         scoring.kl_max_disagreement(member_proba), 0.0, atol=1e-9
     )
+    np.testing.assert_allclose(scoring.mean_std(member_proba), 0.0, atol=1e-9)
     # The consensus of identical members is the member itself.
     np.testing.assert_allclose(
         scoring.consensus_entropy(member_proba), scoring.entropy(proba), atol=1e-9
@@ -172,7 +173,12 @@ def test_committee_measures_invariant_to_class_and_member_order(member_proba, se
     classes = rng.permutation(member_proba.shape[2])
     members = rng.permutation(member_proba.shape[0])
     shuffled = member_proba[members][:, :, classes]
-    for name in ["consensus_entropy", "kl_max_disagreement", "mutual_information"]:
+    for name in [
+        "consensus_entropy",
+        "kl_max_disagreement",
+        "mutual_information",
+        "mean_std",
+    ]:
         f = scoring.COMMITTEE_MEASURES[name]
         np.testing.assert_allclose(f(member_proba), f(shuffled), atol=1e-9)
 
@@ -245,3 +251,11 @@ def test_bald_is_consensus_minus_mean_member_entropy(member_proba):
     np.testing.assert_allclose(
         scoring.mutual_information(member_proba), np.maximum(expected, 0), atol=1e-9
     )
+
+
+@given(member_proba=committees())
+def test_mean_std_is_bounded_by_one_half(member_proba):
+    scores = scoring.mean_std(member_proba)
+    assert np.all(np.isfinite(scores))
+    assert np.all(scores >= 0)
+    assert np.all(scores <= 0.5 + 1e-12)

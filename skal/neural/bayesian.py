@@ -25,6 +25,7 @@ from skal.neural._checks import check_probabilities
 from skal.neural.embedding import embed
 from skal.scoring import (
     consensus_entropy,
+    mean_std,
     mutual_information,
     variation_ratios,
 )
@@ -163,36 +164,6 @@ def mc_dropout_predict(estimator, X, n_samples=20, *, random_state=None):
     if passes.ndim == 3 and passes.shape[2] == 1:
         passes = passes[:, :, 0]
     return passes
-
-
-def mean_std(member_proba):
-    """Mean over classes of the standard deviation of each class probability.
-
-    Kampffmeyer et al. (2016): ``mean_k sqrt(E[p_k^2] - E[p_k]^2)`` over the
-    stochastic passes. Zero when all passes agree; at most 0.5.
-
-    Parameters
-    ----------
-    member_proba : array-like of shape (n_samples, n_rows, n_classes)
-        Probabilities from stochastic passes or ensemble members.
-
-    Returns
-    -------
-    scores : ndarray of shape (n_rows,)
-
-    Examples
-    --------
-    >>> from skal.neural import mean_std
-    >>> mean_std([[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]])
-    array([0.5, 0. ])
-    """
-    member_proba = np.asarray(member_proba, dtype=float)
-    if member_proba.ndim != 3:
-        raise ValueError(
-            "member_proba must have shape (n_samples, n_rows, n_classes), got "
-            f"{member_proba.shape}."
-        )
-    return member_proba.std(axis=0).mean(axis=1)
 
 
 def _variation_ratios(member_proba):

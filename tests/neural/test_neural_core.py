@@ -78,7 +78,7 @@ def test_mc_measures_vanish_when_every_pass_agrees(P):
 
 
 def test_mean_std_rejects_a_2d_array():
-    with pytest.raises(ValueError, match="n_samples, n_rows, n_classes"):
+    with pytest.raises(ValueError, match="member_proba must be a 3-d array"):
         mean_std([[0.5, 0.5]])
 
 
