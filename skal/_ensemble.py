@@ -10,12 +10,15 @@ work on it unchanged, while the strategies read every member's output through
 """
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.utils import check_array, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from skal._data import n_rows, take_rows
+from skal._warmstart import resume_fit
 from skal.base import _templates
 
 __all__ = ["ClassifierCommittee", "RegressorCommittee"]
@@ -53,10 +56,10 @@ def _bootstrap(rng, y, classification):
     return np.arange(n)
 
 
-def _fit_member(member, X, y, sample):
+def _fit_member(member, X, y, sample, resume):
     if sample is not None:
         X, y = take_rows(X, sample), y[sample]
-    return member.fit(X, y)
+    return resume_fit(member, X, y) if resume else member.fit(X, y)
 
 
 def _members_have(attr):
@@ -70,31 +73,64 @@ def _members_have(attr):
 class _Committee(BaseEstimator):
     """Members cloned from one estimator (``n_members`` times) or from each
     entry of a list, fitted in parallel, each on its own bootstrap resample
-    when ``bootstrap`` is true."""
+    when ``bootstrap`` is true. With ``warm_start`` a refit continues training
+    the fitted members (each on a fresh resample) instead of cloning new ones."""
 
     _classification = False
 
     def __init__(
-        self, estimator, *, n_members=5, bootstrap=True, n_jobs=None, random_state=None
+        self,
+        estimator,
+        *,
+        n_members=5,
+        bootstrap=True,
+        n_jobs=None,
+        warm_start=False,
+        random_state=None,
     ):
         self.estimator = estimator
         self.n_members = n_members
         self.bootstrap = bootstrap
         self.n_jobs = n_jobs
+        self.warm_start = warm_start
         self.random_state = random_state
 
+    def _check_unsampled_rows(self, X):
+        """Validate every row, also those no bootstrap resample draws.
+
+        Members only see their resample, so a NaN or a non-numeric value in an
+        undrawn row would otherwise pass silently.
+        """
+        if not (isinstance(X, np.ndarray) or sp.issparse(X)) or X.ndim != 2:
+            return  # DataFrames, texts: the members' own pipelines validate.
+        tags = [get_tags(t).input_tags for t in _templates(self.estimator)]
+        if any(t.string for t in tags):
+            return
+        check_array(
+            X,
+            accept_sparse=True,
+            dtype="numeric",
+            ensure_all_finite=not all(t.allow_nan for t in tags),
+        )
+
     def _fit_members(self, X, y):
+        if self.bootstrap:
+            self._check_unsampled_rows(X)
         rng = np.random.default_rng(self.random_state)
-        templates = _templates(self.estimator)
-        if not isinstance(self.estimator, (list, tuple)):
-            templates = templates * self.n_members
-        members = [_reseed(clone(template), rng) for template in templates]
+        resume = self.warm_start and hasattr(self, "estimators_")
+        if resume:
+            members = self.estimators_
+        else:
+            templates = _templates(self.estimator)
+            if not isinstance(self.estimator, (list, tuple)):
+                templates = templates * self.n_members
+            members = [_reseed(clone(template), rng) for template in templates]
         samples = [
             _bootstrap(rng, y, self._classification) if self.bootstrap else None
             for _ in members
         ]
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(member, X, y, sample)
+            delayed(_fit_member)(member, X, y, sample, resume)
             for member, sample in zip(members, samples, strict=True)
         )
 
@@ -124,6 +160,7 @@ class ClassifierCommittee(ClassifierMixin, _Committee):
         bootstrap=True,
         classes=None,
         n_jobs=None,
+        warm_start=False,
         random_state=None,
     ):
         super().__init__(
@@ -131,6 +168,7 @@ class ClassifierCommittee(ClassifierMixin, _Committee):
             n_members=n_members,
             bootstrap=bootstrap,
             n_jobs=n_jobs,
+            warm_start=warm_start,
             random_state=random_state,
         )
         self.classes = classes

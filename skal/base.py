@@ -301,7 +301,8 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         """
         self._check_estimator()
         if getattr(self, "warm_start", False):
-            check_can_resume(self.estimator, type(self).__name__)
+            for template in _templates(self.estimator):
+                check_can_resume(template, type(self).__name__)
         X = as_rows(X)
         validate_data(self, X, reset=True, skip_check_array=True)
         n_samples = n_rows(X)

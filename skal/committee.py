@@ -22,6 +22,7 @@ _COMMITTEE_CONSTRAINTS: dict = {
     "n_members": [Interval(Integral, 2, None, closed="left")],
     "bootstrap": ["boolean", StrOptions({"auto"})],
     "n_jobs": [Integral, None],
+    "warm_start": ["boolean"],
 }
 
 
@@ -64,7 +65,15 @@ class _CommitteeMixin:
         )
 
     def _row_bytes(self):
-        return super()._row_bytes() * len(self.estimators_)
+        # estimator_, not estimators_: self-training scores the pool inside
+        # _refit, before estimators_ is synchronised.
+        members = getattr(self.estimator_, "estimators_", ())
+        return super()._row_bytes() * max(len(members), 1)
+
+    def _refit(self):
+        # A warm refit resumes the committee in place, without _fit_estimator.
+        super()._refit()
+        self.estimators_ = self.estimator_.estimators_
 
     def fit(self, X, y):
         self.__dict__.pop("estimators_", None)
@@ -145,6 +154,12 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         Members fitted (and predicting) in parallel through joblib; ``None``
         means 1 unless in a :func:`joblib.parallel_config` context, ``-1``
         all processors.
+    warm_start : bool, default=False
+        Between rounds, continue training the fitted members, each on a fresh
+        bootstrap resample of all labels, instead of training new clones: for
+        skorch / scikeras networks (deep ensembles) and scikit-learn models
+        with ``partial_fit`` and ``warm_start``. A round that brings a new
+        class trains fresh clones.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial sample, the bootstrap resamples, every member's own
         ``random_state`` (as in :class:`~sklearn.ensemble.BaggingClassifier`)
@@ -250,6 +265,7 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         n_jobs=None,
         batch_strategy="top_k",
         density_weight=0.0,
+        warm_start=False,
         random_state=None,
     ):
         self.estimator = estimator
@@ -264,6 +280,7 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         self.n_jobs = n_jobs
         self.batch_strategy = batch_strategy
         self.density_weight = density_weight
+        self.warm_start = warm_start
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -283,15 +300,14 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
                 f"members' probabilities, but {no_proba[0]!r} has no "
                 "predict_proba. Use disagreement='vote_entropy' or "
                 "'variation_ratios', which need only predict, or probabilistic "
-                "members (e.g. SVC(probability=True), or wrap them in "
-                "sklearn.calibration.CalibratedClassifierCV)."
+                "members (wrap them in sklearn.calibration.CalibratedClassifierCV("
+                "estimator, ensemble=False))."
             )
 
     def _fit_estimator(self, X, y):
         committee = ClassifierCommittee(
             self.estimator, classes=self.classes_, **self._committee_params()
         ).fit(X, y)
-        self.estimators_ = committee.estimators_
         return committee
 
     def _score_rows(self, X):
@@ -350,6 +366,12 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
     n_jobs : int, default=None
         Members fitted (and predicting) in parallel through joblib.
+    warm_start : bool, default=False
+        Between rounds, continue training the fitted members, each on a fresh
+        bootstrap resample of all labels, instead of training new clones: for
+        skorch / scikeras networks (deep ensembles) and scikit-learn models
+        with ``partial_fit`` and ``warm_start``. A round that brings a new
+        class trains fresh clones.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial sample, the bootstrap resamples, every member's own
         ``random_state`` and tie-breaking between equal scores.
@@ -425,6 +447,7 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         n_jobs=None,
         batch_strategy="top_k",
         density_weight=0.0,
+        warm_start=False,
         random_state=None,
     ):
         self.estimator = estimator
@@ -437,6 +460,7 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         self.n_jobs = n_jobs
         self.batch_strategy = batch_strategy
         self.density_weight = density_weight
+        self.warm_start = warm_start
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -448,11 +472,7 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
             )
 
     def _fit_estimator(self, X, y):
-        committee = RegressorCommittee(self.estimator, **self._committee_params()).fit(
-            X, y
-        )
-        self.estimators_ = committee.estimators_
-        return committee
+        return RegressorCommittee(self.estimator, **self._committee_params()).fit(X, y)
 
     def _score_rows(self, X):
         return committee_variance(self.estimator_.member_predictions(X))

@@ -409,3 +409,21 @@ def test_generic_learners_warm_start_a_torch_net(blobs, learner_cls):
     net = cold.estimator_
     cold.teach(y=y[idx], indices=idx)
     assert cold.estimator_ is not net and len(cold.estimator_.history) == 4
+
+
+def test_deep_ensemble_warm_start_continues_every_member(blobs):
+    X, y = blobs
+    learner = CommitteeSampler(
+        make_net(),
+        n_members=2,
+        disagreement="mutual_information",
+        batch_size=5,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, partially_labeled(y))
+    idx = learner.query()
+    learner.teach(y=y[idx], indices=idx)
+    assert [len(m.history) for m in learner.estimators_] == [8, 8]
+    cold = clone(learner).set_params(warm_start=False).fit(X, partially_labeled(y))
+    cold.teach(y=y[idx], indices=idx)
+    assert [len(m.history) for m in cold.estimators_] == [4, 4]
