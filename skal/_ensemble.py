@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from skal._data import n_rows, take_rows
 from skal._warmstart import resume_fit
 from skal.base import _templates
+from skal.scoring import _vote_fractions
 
 __all__ = ["ClassifierCommittee", "RegressorCommittee"]
 
@@ -244,12 +245,8 @@ class ClassifierCommittee(ClassifierMixin, _Committee):
         check_is_fitted(self)
         if _members_have("predict_proba")(self):
             return self.classes_[self.predict_proba(X).argmax(axis=1)]
-        votes = self.member_votes(X)
-        counts = np.zeros((votes.shape[1], len(self.classes_)), dtype=np.intp)
-        rows = np.arange(votes.shape[1])
-        for vote in votes:
-            counts[rows, vote] += 1
-        return self.classes_[counts.argmax(axis=1)]
+        fractions = _vote_fractions(self.member_votes(X), len(self.classes_))
+        return self.classes_[fractions.argmax(axis=1)]
 
 
 class RegressorCommittee(RegressorMixin, _Committee):

@@ -43,7 +43,6 @@ from skal.selection import (
     density_weighted,
     information_density,
     kcenter_greedy,
-    kmeans_representatives,
     ranked_batch,
     representatives,
 )
@@ -382,17 +381,13 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
     # ---------------------------------------------------------------- query
     def _cold_start(self, X, candidates, k):
         """Pick ``k`` candidates without a model (``initial`` strategy)."""
-        if self.initial == "kmeans":
-            pos = kmeans_representatives(
-                take_rows(X, candidates), k, random_state=self._rng
-            )
-        elif self.initial in ("kcenter", "density"):
+        if self.initial == "random":
+            pos = self._rng.choice(candidates.shape[0], size=k, replace=False)
+        else:
             feats = self._diversity_features(
                 take_rows(X, candidates), f"initial={self.initial!r}"
             )
             pos = representatives(feats, k, method=self.initial, random_state=self._rng)
-        else:
-            pos = self._rng.choice(candidates.shape[0], size=k, replace=False)
         return candidates[pos], np.zeros(k)
 
     def _pool(self, X):

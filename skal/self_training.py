@@ -26,8 +26,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from skal._data import stack_rows, take_rows
+from skal._scale import scoring_chunk_rows
 from skal.base import BaseActiveLearner
-from skal.selection import chunk_rows, top_k
+from skal.selection import top_k
 
 __all__ = ["SelfTrainingLearner"]
 
@@ -48,7 +49,7 @@ class _PseudoLabeler:
     def _confident(self, learner, estimator, pool):
         """Positions into ``pool`` to pseudo-label, and their labels."""
         X = learner._X_fit
-        size = chunk_rows(pool.shape[0], learner._row_bytes())
+        size = scoring_chunk_rows(pool.shape[0], learner._row_bytes())
         conf = np.empty(pool.shape[0])
         pred = np.empty(pool.shape[0], dtype=np.intp)
         for sl in gen_batches(pool.shape[0], max(size, 1)):
