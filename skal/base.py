@@ -89,6 +89,12 @@ def _templates(estimator):
     return list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
 
 
+def _score_all(score_fn, n_pool, chunk_size):
+    """Every candidate's score, computed chunk by chunk."""
+    parts = [score_fn(sl) for sl in gen_batches(n_pool, chunk_size)]
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
 def _estimator_has(attr):
     """Check the fitted estimator if there is one, else the unfitted one(s)."""
 
@@ -496,9 +502,7 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
             return candidates[pos], scores
         what = f"batch_strategy={strategy!r}"
         if strategy == "ranked":
-            scores = np.concatenate(
-                [score_fn(sl) for sl in gen_batches(n_pool, chunk_size)]
-            )
+            scores = _score_all(score_fn, n_pool, chunk_size)
             feats = self._diversity_features(take_rows(source, candidates), what)
             pos = ranked_batch(
                 scores,
@@ -619,11 +623,10 @@ class BaseActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if not getattr(self, "density_weight", 0.0) and is_distributed(self, source):
             return distributed_scores(self, source, candidates)
         score_fn = self._score_fn(source, candidates, remembered)
-        size = scoring_chunk_rows(candidates.shape[0], self._row_bytes())
-        parts = [
-            score_fn(slice(i, i + size)) for i in range(0, candidates.shape[0], size)
-        ]
-        return np.concatenate(parts) if parts else np.empty(0)
+        n_pool = candidates.shape[0]
+        return _score_all(
+            score_fn, n_pool, scoring_chunk_rows(n_pool, self._row_bytes())
+        )
 
     # ---------------------------------------------------------------- teach
     def teach(self, X=None, y=None, *, indices=None):
