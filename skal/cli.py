@@ -1,7 +1,7 @@
 """The ``skal`` command line: ``skal compare`` (the main job) and ``skal label``.
 
 This module only parses arguments and dispatches; the work lives in
-:mod:`skal.evaluation` (compare) and :mod:`skal.loop` (label).
+:mod:`skal.evaluation` (compare) and :mod:`skal.csv_labeling` (label).
 """
 
 import argparse
@@ -265,8 +265,12 @@ def _add_label(subparsers):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def run(args):
+        from skal.csv_labeling import (
+            default_journal_path,
+            export_labeled_csv,
+            label_csv,
+        )
         from skal.journal import JournalError
-        from skal.loop import default_journal_path, export_labeled_csv, label_csv
 
         journal = args.journal or default_journal_path(args.csv)
         try:
