@@ -1,11 +1,29 @@
-"""What the benchmark drivers share: data on disk, running contestants in
-their own processes, medians and tables."""
+"""What the benchmark drivers share: data on disk, contestants in their own
+processes driven call by call, the load on the machine, paired ratios and
+tables.
 
+How a timed comparison runs (``interleave``): every contestant lives in its
+own process (``_runner.py``, skal's Python or the peers'), loads the pool,
+makes one untimed warm-up call and waits. The driver then asks for one timed
+call at a time, going through all the contestants once per *repeat*, in an
+order shuffled per repeat (seeded), so that no contestant always follows the
+same one. Before each call the contestant's process drops what earlier calls
+left (results, garbage, freed heap pages: see ``_runner.reset``), so every
+call of every contestant starts in the same state. The calls of one repeat
+run within seconds of each other: a ratio of two of them (``paired``) is
+taken under the same load, and the table gives the median of those per-repeat
+ratios with their spread. Fresh processes are started for every round.
+"""
+
+import contextlib
 import json
 import os
+import platform
+import random
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -67,57 +85,164 @@ def make_data(data_dir, n_pool, n_features, n_classes, n_labeled, block=10**6):
     return str(labeled), str(pool)
 
 
-def run_contestant(python, spec, threads, timeout=3600):
-    """Run one contestant in a fresh process with ``threads`` BLAS threads."""
+def thread_env(threads):
+    """This process's environment with ``threads`` BLAS/OpenMP threads."""
     env = dict(os.environ)
     for name in THREAD_VARIABLES:
         env[name] = str(threads)
-    proc = subprocess.run(
-        [python, str(RUNNER), json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        cwd=str(HERE.parent),
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"{spec['contestant']} (n={spec.get('n')}) failed:\n{proc.stderr[-3000:]}"
+    return env
+
+
+class Contestant:
+    """One contestant's process, answering one command at a time."""
+
+    def __init__(self, python, spec, threads, env_name, timeout=3600):
+        self.name = spec["contestant"]
+        self.env = env_name
+        self.key = (self.name, env_name)
+        self.timeout = timeout
+        self.proc = subprocess.Popen(
+            [python, str(RUNNER), json.dumps(spec)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=thread_env(threads),
+            cwd=str(HERE.parent),
         )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        self._read()  # the warm-up is done when "ready" comes
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read()
+            raise RuntimeError(f"{self.name} ({self.env}) failed:\n{err[-3000:]}")
+        return json.loads(line)
+
+    def ask(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self):
+        info = self.ask("quit")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=self.timeout)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return info
 
 
-def summarize(results):
-    """Median wall and CPU seconds over every timed call of every round."""
-    wall = [t for r in results for t in r["wall"]]
-    cpu = [t for r in results for t in r["cpu"]]
-    peaks = [r["peak_bytes"] for r in results if r["peak_bytes"] is not None]
-    return {
-        "wall": statistics.median(wall),
-        "cpu": statistics.median(cpu),
-        "wall_min": min(wall),
-        "peak_mib": statistics.median(peaks) / 2**20 if peaks else float("nan"),
-        "maxrss_mib": max(r["maxrss_bytes"] for r in results) / 2**20,
-        "chosen": results[0]["chosen"],
-        "runs": len(wall),
-        "versions": {k: results[0][k] for k in ("sklearn", "numpy", "blas")},
-    }
+class Load:
+    """The machine's load over a stretch of the run: /proc/loadavg at both
+    ends, and how many cores' worth of CPU the other processes used during
+    the timed calls (summed from every call's ``others_cpu``)."""
+
+    def __init__(self):
+        self.before = _loadavg()
+        self.others = 0.0
+        self.steal = 0.0
+        self.wall = 0.0
+        self.worst = 0.0
+
+    def add(self, call):
+        self.others += call["others_cpu"]
+        self.steal += call.get("steal", 0.0)
+        self.wall += call["wall"]
+        # /proc/stat counts in 10 ms ticks: a per-call share means little on
+        # calls shorter than that.
+        if call["wall"] > 0.05:
+            self.worst = max(self.worst, call["others_cpu"] / call["wall"])
+
+    def finish(self):
+        self.after = _loadavg()
+        return self
+
+    def describe(self):
+        share = self.others / self.wall if self.wall else float("nan")
+        text = (
+            f"loadavg {self.before} before, {self.after} after; other processes "
+            f"used {share:.2f} cores on average during the timed calls"
+        )
+        if self.worst:
+            text += f" (at most {self.worst:.2f} during one call over 50 ms)"
+        if self.steal:
+            text += f"; {self.steal / self.wall:.2f} cores stolen by the hypervisor"
+        return text
+
+    def as_dict(self):
+        return {
+            "loadavg_before": self.before,
+            "loadavg_after": self.after,
+            "others_cores": self.others / self.wall if self.wall else None,
+            "others_worst": self.worst,
+            "steal_cores": self.steal / self.wall if self.wall else None,
+        }
 
 
-def paired_ratio(results, reference):
-    """Median over rounds of (median time / reference's median time) in the
-    same round: the two ran side by side, under the same load."""
-    ratios = [
-        statistics.median(r["wall"]) / statistics.median(ref["wall"])
-        for r, ref in zip(results, reference, strict=True)
-    ]
-    return statistics.median(ratios)
+def _loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
 
 
-def best_ratio(results, reference):
-    """Fastest call over fastest call: the ratio least touched by load."""
-    best = min(t for r in results for t in r["wall"])
-    return best / min(t for r in reference for t in r["wall"])
+def interleave(starters, repeats, seed, progress=None, memory=True):
+    """Start the contestants (one after the other, each warms up alone), then
+    time ``repeats`` calls of each, interleaved call by call.
+
+    ``starters`` are ``(key, callable -> Contestant)``. Returns
+    ``{key: {"calls": [per-repeat timings], "peak_bytes": ..., "info": ...}}``
+    and the :class:`Load` over the timed calls.
+    """
+    running = {}
+    try:
+        for key, start in starters:
+            running[key] = start()
+        load = Load()
+        order = list(running)
+        shuffle = random.Random(seed)
+        calls = {key: [] for key in running}
+        for rep in range(repeats):
+            shuffle.shuffle(order)
+            for key in order:
+                call = running[key].ask("time")
+                calls[key].append(call)
+                load.add(call)
+                if progress:
+                    progress(rep, key, call)
+        load.finish()
+        results = {}
+        for key, contestant in running.items():
+            peak = contestant.ask("memory")["peak_bytes"] if memory else None
+            results[key] = {"calls": calls[key], "peak_bytes": peak}
+        for key in list(running):
+            results[key]["info"] = running.pop(key).close()
+        return results, load
+    finally:
+        for contestant in running.values():
+            contestant.proc.kill()
+
+
+def quantiles(values):
+    """Median and the 25th / 75th percentiles."""
+    values = sorted(values)
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q2, q1, q3
+
+
+def paired(calls, reference, field="wall"):
+    """Per-repeat ratios ``calls[i] / reference[i]``: the two ran in the same
+    repeat, seconds apart."""
+    return [c[field] / r[field] for c, r in zip(calls, reference, strict=True)]
+
+
+def ratio_text(ratios):
+    med, q1, q3 = quantiles(ratios)
+    return f"{med:.2f} [{q1:.2f}-{q3:.2f}]"
 
 
 def overlap(a, b):
@@ -128,17 +253,32 @@ def overlap(a, b):
 
 
 def machine():
-    import platform
-
     try:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError):
         mem = float("nan")
+    model = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    thp = "?"
+    with contextlib.suppress(OSError):
+        thp = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text().strip()
     return (
-        f"{os.cpu_count()} cores, {mem:.0f} GiB, {platform.processor() or '?'}, "
-        f"Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {mem:.0f} GiB, {model}, "
+        f"Linux {platform.release()}, Python {platform.python_version()}, "
+        f"transparent hugepages: {thp}, "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
     )
+
+
+def stamp():
+    return time.strftime("%Y-%m-%d %H:%M %Z")
 
 
 def print_table(headers, rows, file=sys.stdout):

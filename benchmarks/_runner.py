@@ -1,25 +1,47 @@
-"""One contestant of a benchmark, timed inside its own process.
+"""One contestant of a benchmark, in its own process, timed call by call.
 
-Run by ``query_speed.py`` and ``batch_diversity.py`` with skal's Python or with
-the peers' (``peers_env.sh``), so it imports only numpy, scikit-learn and the
-contestant's own library. Prints one JSON line::
+Started by ``_common.Contestant`` with skal's Python or with the peers'
+(``peers_env.sh``), so it imports only numpy, scikit-learn and the
+contestant's own library (psutil and threadpoolctl if present)::
 
-    python benchmarks/_runner.py '{"contestant": "skal", ...}'
+    python benchmarks/_runner.py '{"contestant": "skal", "pool": ..., ...}'
 
-Timing: one warm-up call (which also pages a memory-mapped pool in), then
-``repeats`` timed calls (wall and CPU seconds). Memory: one more call under
-tracemalloc, whose peak is what that call allocated on top of the loaded pool
-(numpy reports its buffers to tracemalloc); ``ru_maxrss`` is the process's
-peak resident set (VmHWM), pool included.
+It loads the data, builds the contestant, makes one untimed warm-up call and
+prints one JSON line (``ready``). Then it answers commands read from stdin,
+one JSON line each, so that the driver can interleave the calls of every
+contestant (each in its own process) call by call:
+
+- ``time``: one timed call. Before it, the state is reset the same way for
+  every call of every contestant: the previous result was dropped as soon as
+  its call returned and garbage is collected; then, in the ``"warm"`` state
+  (the default), freed memory stays in the process (``mallopt``: no
+  ``mmap`` for large blocks, no trimming of the heap), so every call reuses
+  the pages the warm-up call touched and takes no page fault; in the
+  ``"cold"`` state, ``malloc_trim(0)`` hands freed memory back to the kernel,
+  so every call faults its allocations in afresh. Answers wall and CPU
+  seconds, the page faults the call took (``minflt``: the same from call to
+  call when the state is) and the CPU seconds other processes used on the
+  machine meanwhile (``others_cpu``, from ``/proc/stat``).
+- ``memory``: one call under tracemalloc (after the same reset); its peak is
+  what the call allocated on top of the loaded pool (numpy reports its
+  buffers to tracemalloc).
+- ``quit``: answers the peak resident set (VmHWM, pool included), versions,
+  BLAS threads and the batch of the first call, then exits.
 """
 
+import ctypes
+import ctypes.util
+import gc
 import json
+import os
 import resource
 import sys
 import time
 import tracemalloc
 
 import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _estimator():
@@ -41,33 +63,37 @@ def floor(spec, X_lab, y_lab, X):
     return lambda: est.predict_proba(X)
 
 
-def skal(spec, X_lab, y_lab, X):
+def _skal_learner(spec, X_lab, y_lab, **params):
     from skal import UncertaintySamplingClassifier
 
-    learner = UncertaintySamplingClassifier(
-        _estimator(), strategy="margin", batch_size=spec["k"], random_state=0
+    return UncertaintySamplingClassifier(
+        _estimator(), strategy="margin", batch_size=spec["k"], random_state=0, **params
     ).fit(X_lab, y_lab)
+
+
+def skal(spec, X_lab, y_lab, X):
+    learner = _skal_learner(spec, X_lab, y_lab)
     return lambda: learner.query(X)
 
 
 def skal_jobs(spec, X_lab, y_lab, X):
-    from skal import UncertaintySamplingClassifier
-
-    learner = UncertaintySamplingClassifier(
-        _estimator(),
-        strategy="margin",
-        batch_size=spec["k"],
-        n_jobs=spec.get("workers", 2),
-        random_state=0,
-    ).fit(X_lab, y_lab)
+    learner = _skal_learner(spec, X_lab, y_lab, n_jobs=spec.get("workers", 2))
     return lambda: learner.query(X)
+
+
+def skal_proto(spec, X_lab, y_lab, X):
+    """The margin top-k prototype of ``margin_prototype.py`` (not the library):
+    same fitted model, same tie-break keys, same batch as ``skal``."""
+    sys.path.insert(0, HERE)
+    from margin_prototype import PrototypeQuery
+
+    learner = _skal_learner(spec, X_lab, y_lab)
+    return PrototypeQuery(learner, random_state=0).query_fn(X)
 
 
 def skal_dask(spec, X_lab, y_lab, X):
     import dask.array as da
     from dask.distributed import Client, LocalCluster
-
-    from skal import UncertaintySamplingClassifier
 
     cluster = LocalCluster(
         n_workers=spec.get("workers", 2),
@@ -76,9 +102,7 @@ def skal_dask(spec, X_lab, y_lab, X):
         dashboard_address=":0",
     )
     client = Client(cluster)
-    learner = UncertaintySamplingClassifier(
-        _estimator(), strategy="margin", batch_size=spec["k"], random_state=0
-    ).fit(X_lab, y_lab)
+    learner = _skal_learner(spec, X_lab, y_lab)
     # The pool lives on the workers, as it would on a cluster: only the top
     # candidates of each block travel back.
     pool = client.persist(da.from_array(X, chunks=(spec.get("block", 250_000), -1)))
@@ -141,11 +165,7 @@ def skal_kmeans(spec, X_lab, y_lab, X):
 
 def _skal_batch(strategy):
     def build(spec, X_lab, y_lab, X):
-        from skal import UncertaintySamplingClassifier
-
-        learner = UncertaintySamplingClassifier(
-            _estimator(), batch_size=spec["k"], batch_strategy=strategy, random_state=0
-        ).fit(X_lab, y_lab)
+        learner = _skal_learner(spec, X_lab, y_lab, batch_strategy=strategy)
         return lambda: learner.query(X)
 
     build.__name__ = f"skal_margin_{strategy}"
@@ -178,6 +198,7 @@ CONTESTANTS = {
         floor,
         skal,
         skal_jobs,
+        skal_proto,
         skal_dask,
         modal,
         skactiveml,
@@ -190,6 +211,103 @@ CONTESTANTS = {
         skactiveml_typiclust,
     )
 }
+
+
+# --------------------------------------------------------------------- state
+def _libc():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c"))
+    except (OSError, TypeError):
+        return None
+
+
+_LIBC = _libc()
+_STATE = {"name": "cold"}
+
+
+def set_state(name):
+    """``"warm"``: freed memory stays in this process; ``"cold"``: it goes back
+    to the kernel before every call. Call before anything large is allocated."""
+    if name not in ("warm", "cold"):
+        raise ValueError(f"state must be 'warm' or 'cold', got {name!r}")
+    if name == "warm":
+        # glibc serves blocks over 32 MiB with mmap and unmaps them on free,
+        # whatever its thresholds: only M_MMAP_MAX=0 keeps them in the heap,
+        # and M_TRIM_THRESHOLD keeps the heap from shrinking.
+        M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+        if _LIBC is None or not (
+            _LIBC.mallopt(M_MMAP_MAX, 0) and _LIBC.mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
+        ):
+            raise RuntimeError("the warm state needs glibc's mallopt")
+    _STATE["name"] = name
+
+
+def reset():
+    """The same starting state before every call of every contestant."""
+    gc.collect()
+    if _STATE["name"] == "cold" and _LIBC is not None:
+        _LIBC.malloc_trim(ctypes.c_size_t(0))
+
+
+def _busy_seconds():
+    """CPU seconds the whole machine spent busy (all cores), and stolen."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return float("nan"), float("nan")
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
+def _own_cpu_seconds():
+    """CPU seconds of this process and of its children (dask workers)."""
+    own = time.process_time()
+    try:
+        import psutil
+    except ImportError:
+        return own
+    try:
+        for child in psutil.Process().children(recursive=True):
+            times = child.cpu_times()
+            own += times.user + times.system
+    except psutil.Error:
+        pass
+    return own
+
+
+def timed(run):
+    """One call after :func:`reset`: its timings, and its result."""
+    reset()
+    faults0 = resource.getrusage(resource.RUSAGE_SELF)
+    busy0, steal0 = _busy_seconds()
+    own0 = _own_cpu_seconds()
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = run()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    own1 = _own_cpu_seconds()
+    busy1, steal1 = _busy_seconds()
+    faults1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "minflt": faults1.ru_minflt - faults0.ru_minflt,
+        "majflt": faults1.ru_majflt - faults0.ru_majflt,
+        "others_cpu": max((busy1 - busy0) - (own1 - own0), 0.0),
+        "steal": steal1 - steal0,
+    }, out
+
+
+def traced(run):
+    """Peak bytes one call allocates (tracemalloc), after :func:`reset`."""
+    reset()
+    tracemalloc.start()
+    out = run()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del out
+    return peak
 
 
 def _blas():
@@ -222,47 +340,64 @@ def _peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _batch(out, contestant):
+    if contestant == "floor":
+        return []  # probabilities, not a batch: nothing to compare
+    return np.asarray(out).ravel().astype(int).tolist()
+
+
+def _answer(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
 def main():
     spec = json.loads(sys.argv[1])
+    set_state(spec.get("state", "warm"))
+    name = spec["contestant"]
     labeled = np.load(spec["labeled"])
     X_lab, y_lab = labeled["X"], labeled["y"]
     X = np.load(spec["pool"], mmap_mode="r" if spec.get("memmap") else None)
-    run = CONTESTANTS[spec["contestant"]](spec, X_lab, y_lab, X)
-    # Slow selectors skip the warm-up: their first call is timed.
-    chosen = np.asarray(run()) if spec.get("warmup", True) else None
-    wall, cpu = [], []
-    for _ in range(spec["repeats"]):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = run()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-        if chosen is None:
-            chosen = np.asarray(out)
-    peak = None
-    if spec.get("trace_memory", True):
-        tracemalloc.start()
-        run()
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+    build = CONTESTANTS[name]
+    warmup = spec.get("warmup", "full")
+    if warmup == "small":
+        # Slow selectors: a call on the first rows pays the imports and other
+        # first-call costs, so that the timed call on the whole pool does not.
+        small = build(spec, X_lab, y_lab, np.asarray(X[: spec.get("small", 2000)]))
+        small()
+        del small
+    run = build(spec, X_lab, y_lab, X)
+    chosen = None
+    if warmup == "full":
+        chosen = _batch(run(), name)
+    reset()
+    _answer({"ready": name, "pid": os.getpid()})
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "time":
+            result, out = timed(run)
+            if chosen is None:
+                chosen = _batch(out, name)
+            del out
+            _answer(result)
+        elif command == "memory":
+            _answer({"peak_bytes": traced(run)})
+        elif command == "quit":
+            break
+        else:
+            _answer({"error": f"unknown command {command!r}"})
     import sklearn
 
-    if spec["contestant"] == "floor":
-        chosen = np.empty(0)  # probabilities, not a batch: nothing to compare
-    print(
-        json.dumps(
-            {
-                "contestant": spec["contestant"],
-                "n": int(X.shape[0]),
-                "wall": wall,
-                "cpu": cpu,
-                "peak_bytes": peak,
-                "maxrss_bytes": _peak_rss(),
-                "chosen": np.asarray(chosen).ravel().astype(int).tolist(),
-                "sklearn": sklearn.__version__,
-                "numpy": np.__version__,
-                "blas": _blas(),
-            }
-        )
+    _answer(
+        {
+            "contestant": name,
+            "n": int(X.shape[0]),
+            "maxrss_bytes": _peak_rss(),
+            "chosen": chosen,
+            "sklearn": sklearn.__version__,
+            "numpy": np.__version__,
+            "blas": _blas(),
+        }
     )
     keep_alive = getattr(run, "keep_alive", None)
     if keep_alive is not None:

@@ -1,0 +1,308 @@
+"""Where skal's margin query spends its time beyond ``predict_proba``.
+
+For one pool size (``--n``, 10^5 and 10^6 in docs/performance.md), in one
+process with 1 BLAS thread, with the query of ``query_speed.py`` (margin,
+LogisticRegression, 20 features, 10 classes, batch 100):
+
+1. **Stages.** skal's query path is replayed stage by stage on the very chunks
+   skal scores (their sizes are recorded from the estimator's calls during a
+   real query), with the same functions, and each stage is timed: the
+   estimator's ``predict_proba`` per chunk, the NaN check of the
+   probabilities, ``_top_two``, the margin arithmetic, the NaN check of the
+   scores, the tie-break key draws, the running-top-k bookkeeping
+   (positions, concatenations) and ``_top_k_keyed``. The replay must choose
+   skal's batch (checked) and take skal's time (printed side by side).
+2. **Variants**, each timed as a whole call: the floor (``predict_proba`` on
+   the whole pool), skal's query, the prototype of ``margin_prototype.py`` at
+   several chunk sizes, and the top-two alternatives (``_top_two`` against
+   ``np.partition(axis=1)``) on the same probabilities.
+3. ``--cprofile``: cProfile of skal's query, the functions by own time.
+
+Every call starts in the same state (``_runner.reset``: garbage collected,
+freed heap memory handed back) and the variants are interleaved, in a
+shuffled order per repeat, so that load from other processes hits them alike;
+tables give medians over ``--repeats`` and paired ratios to the floor.
+
+This script names skal's internals (``skal.scoring._top_two``,
+``skal.selection._top_k_keyed`` and ``_check_scores``) on purpose: it profiles
+them, as of the commit it runs on; a renamed one fails loudly here.
+
+::
+
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \\
+        python benchmarks/profile_query.py --n 1e6
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+from _common import machine, make_data, print_table, quantiles, size, stamp  # noqa: E402
+from _runner import _blas, reset, set_state, timed  # noqa: E402
+from margin_prototype import PrototypeQuery  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.utils import check_random_state  # noqa: E402
+
+from skal import UncertaintySamplingClassifier  # noqa: E402
+from skal.scoring import _top_two  # noqa: E402
+from skal.selection import _check_scores, _top_k_keyed  # noqa: E402
+
+STAGES = [
+    ("predict_proba", "the estimator, chunk by chunk (floor work)"),
+    ("nan_proba", "_check_proba: np.isnan(proba).any() on n x classes"),
+    ("top_two", "_top_two: running (first, second) per row"),
+    ("arith", "margin: 1.0 - (first - second), two temporaries"),
+    ("check_scores", "_check_scores: asarray, np.isnan(scores).any()"),
+    ("keys", "tie-break keys: rng.random(chunk)"),
+    ("bookkeeping", "np.arange positions + 3 concatenations per chunk"),
+    ("top_k", "_top_k_keyed: partition, flatnonzero, lexsort"),
+    ("gather", "best_idx[keep] etc. per chunk"),
+]
+
+
+class RecordingProba:
+    """Wraps ``predict_proba`` to record the rows of each call."""
+
+    def __init__(self, predict_proba):
+        self.predict_proba = predict_proba
+        self.rows = []
+
+    def __call__(self, X):
+        self.rows.append(X.shape[0])
+        return self.predict_proba(X)
+
+
+def skal_generator(random_state):
+    """The generator a learner has right after ``fit(random_state=...)``."""
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+def replay(predict_proba, X, chunks, k, rng, clock):
+    """skal's chunked margin top-k, stage by stage; adds seconds to ``clock``."""
+    now = time.perf_counter
+    best_idx = np.empty(0, dtype=np.intp)
+    best_scores = np.empty(0)
+    best_keys = np.empty(0)
+    start = 0
+    for rows in chunks:
+        stop = start + rows
+        t0 = now()
+        proba = predict_proba(X[start:stop])
+        t1 = now()
+        proba = np.asarray(proba, dtype=float)
+        if np.isnan(proba).any():
+            raise ValueError("NaN")
+        t2 = now()
+        first, second = _top_two(proba)
+        # Each temporary dies where it dies in skal (the chunk's probabilities
+        # when margin returns): which memory the next chunk reuses matters.
+        del proba
+        t3 = now()
+        scores = 1.0 - (first - second)
+        del first, second
+        t4 = now()
+        scores = _check_scores(scores)
+        t5 = now()
+        keys = rng.random(scores.shape[0])
+        t6 = now()
+        idx = np.concatenate([best_idx, np.arange(start, stop)])
+        scores = np.concatenate([best_scores, scores])
+        keys = np.concatenate([best_keys, keys])
+        t7 = now()
+        keep = _top_k_keyed(scores, keys, k)
+        t8 = now()
+        best_idx, best_scores, best_keys = idx[keep], scores[keep], keys[keep]
+        del idx, scores, keys, keep
+        t9 = now()
+        for name, dt in zip(
+            (s for s, _ in STAGES),
+            (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6, t8 - t7),
+            strict=False,
+        ):
+            clock[name] = clock.get(name, 0.0) + dt
+        clock["gather"] = clock.get("gather", 0.0) + (t9 - t8)
+        start = stop
+    return best_idx
+
+
+def partition_top_two(proba):
+    part = np.partition(proba, proba.shape[1] - 2, axis=1)
+    return part[:, -1], part[:, -2]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=size, default=10**6)
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--classes", type=int, default=10)
+    parser.add_argument("--labeled", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument(
+        "--chunks",
+        default="16384,32768,65536,131072",
+        help="chunk sizes of the prototype",
+    )
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument(
+        "--state",
+        choices=("warm", "cold"),
+        default="warm",
+        help="memory state before every call, as in query_speed.py",
+    )
+    parser.add_argument("--data-dir", default="/tmp/skal-bench")
+    args = parser.parse_args(argv)
+    set_state(args.state)
+
+    labeled, pool = make_data(
+        args.data_dir, args.n, args.features, args.classes, args.labeled
+    )
+    with np.load(labeled) as data:
+        X_lab, y_lab = data["X"], data["y"]
+    X = np.load(pool)
+    k = args.batch
+    learner = UncertaintySamplingClassifier(
+        LogisticRegression(max_iter=1000),
+        strategy="margin",
+        batch_size=k,
+        random_state=0,
+    ).fit(X_lab, y_lab)
+    floor_est = LogisticRegression(max_iter=1000).fit(X_lab, y_lab)
+    predict = learner.estimator_.predict_proba
+
+    # The chunks skal scores: recorded from the estimator's own calls.
+    recorder = RecordingProba(predict)
+    learner.estimator_.predict_proba = recorder
+    try:
+        learner.query(X)
+    finally:
+        del learner.estimator_.predict_proba
+    chunks = recorder.rows
+    # From here on the learner has made one query; our generators follow.
+    rng_skal = skal_generator(0)
+    rng_skal.random(args.n)
+    rng_replay = skal_generator(0)
+    rng_replay.random(args.n)
+    # The prototype at skal's own chunk size too: the code changes alone.
+    sizes = sorted({chunks[0], *(size(s) for s in args.chunks.split(",") if s)})
+    protos = {c: PrototypeQuery(learner, 0, chunk_rows=c) for c in sizes}
+    for proto in protos.values():
+        proto.rng.random(args.n)
+
+    probas = floor_est.predict_proba(X[: chunks[0]])
+    clocks = []
+    batches = {}
+
+    def run_replay():
+        clock = {}
+        batches["replay"] = replay(predict, X, chunks, k, rng_replay, clock)
+        clocks.append(clock)
+        return batches["replay"]
+
+    variants = {
+        "floor: predict_proba(X)": lambda: floor_est.predict_proba(X),
+        "skal: learner.query(X)": lambda: batches.__setitem__("skal", learner.query(X)),
+        "replay of skal's stages": run_replay,
+    }
+    for c, proto in protos.items():
+        what = " (skal's chunk)" if c == chunks[0] else ""
+        variants[f"prototype, chunks of {c:,}{what}"] = lambda proto=proto, c=c: (
+            batches.__setitem__(f"proto{c}", proto.query(X))
+        )
+    chunk_top_two = {
+        f"_top_two, one chunk ({chunks[0]:,} rows)": lambda: _top_two(probas),
+        f"np.partition(axis=1), one chunk ({chunks[0]:,} rows)": (
+            lambda: partition_top_two(probas)
+        ),
+        f"np.isnan(proba).any(), one chunk ({chunks[0]:,} rows)": (
+            lambda: np.isnan(probas).any()
+        ),
+    }
+    variants.update(chunk_top_two)
+    # What a query costs whatever the pool: validation, set-up, the batch.
+    small = X[:1000]
+    variants["skal: learner.query(X[:1000])"] = lambda: learner.query(small)
+    variants["floor: predict_proba(X[:1000])"] = lambda: floor_est.predict_proba(small)
+
+    for run in variants.values():  # warm-up, untimed
+        run()
+        reset()
+    # Every variant makes one query per repeat (and one warm-up), so the i-th
+    # calls of skal, the replay and the prototypes draw the same keys.
+    times = {name: [] for name in variants}
+    faults = {name: [] for name in variants}
+    order = list(variants)
+    shuffle = random.Random(args.n)
+    clocks.clear()
+    for _ in range(args.repeats):
+        shuffle.shuffle(order)
+        for name in order:
+            result, out = timed(variants[name])
+            del out
+            times[name].append(result["wall"])
+            faults[name].append(result["minflt"])
+        assert all(np.array_equal(batches["skal"], b) for b in batches.values()), (
+            "a variant chose another batch than skal"
+        )
+
+    print(f"Run {stamp()}: python benchmarks/profile_query.py {' '.join(sys.argv[1:])}")
+    print(f"Machine: {machine()}; BLAS: {_blas()}")
+    print(
+        f"Pool {args.n:,} x {args.features}, {args.classes} classes, batch {k}; "
+        f"skal's chunks: {len(chunks)} x {chunks[0]:,} rows; {args.repeats} "
+        f"interleaved repeats, medians; memory state: {args.state}\n"
+    )
+    floor = times["floor: predict_proba(X)"]
+    rows = []
+    for name in variants:
+        med = quantiles(times[name])[0]
+        ratios = [t / f for t, f in zip(times[name], floor, strict=True)]
+        r, q1, q3 = quantiles(ratios)
+        rows.append(
+            [
+                name,
+                f"{med * 1e3:.2f}",
+                f"{r:.3f} [{q1:.3f}-{q3:.3f}]",
+                f"{statistics.median(faults[name]):.0f}",
+            ]
+        )
+    print_table(["call", "median ms", "x floor", "page faults"], rows)
+
+    floor_med = quantiles(floor)[0]
+    print("\nskal's query, stage by stage (the replay above, median over repeats):\n")
+    rows = []
+    total = 0.0
+    for name, what in STAGES:
+        med = statistics.median(c[name] for c in clocks)
+        total += med
+        rows.append([name, what, f"{med * 1e3:.2f}", f"{med / floor_med:.1%}"])
+    rows.append(["sum", "", f"{total * 1e3:.2f}", f"{total / floor_med:.1%}"])
+    print_table(["stage", "what", "ms", "of the floor"], rows)
+
+    if args.cprofile:
+        reset()
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(5):
+            learner.query(X)
+        profile.disable()
+        text = io.StringIO()
+        stats = pstats.Stats(profile, stream=text).sort_stats("tottime")
+        stats.print_stats(20)
+        print("\ncProfile of 5 skal queries (own time, seconds for all 5):\n")
+        print(text.getvalue())
+
+
+if __name__ == "__main__":
+    main()
