@@ -166,7 +166,7 @@ class Load:
         )
         if self.worst:
             text += f" (at most {self.worst:.2f} during one call over 50 ms)"
-        if self.steal:
+        if self.wall and self.steal / self.wall >= 0.005:
             text += f"; {self.steal / self.wall:.2f} cores stolen by the hypervisor"
         return text
 

@@ -261,20 +261,28 @@ def _busy_seconds():
     return (user + nice + system + irq + softirq) / hz, steal / hz
 
 
-def _own_cpu_seconds():
-    """CPU seconds of this process and of its children (dask workers)."""
-    own = time.process_time()
+_CHILDREN = []
+
+
+def _watch_children():
+    """Remember this process's children (dask workers), whose CPU is the
+    contestant's own, not other processes' load."""
     try:
         import psutil
     except ImportError:
-        return own
-    try:
-        for child in psutil.Process().children(recursive=True):
+        return
+    _CHILDREN[:] = psutil.Process().children(recursive=True)
+
+
+def _children_cpu():
+    total = 0.0
+    for child in _CHILDREN:
+        try:
             times = child.cpu_times()
-            own += times.user + times.system
-    except psutil.Error:
-        pass
-    return own
+        except Exception:  # noqa: BLE001 - a worker that exited counts nothing
+            continue
+        total += times.user + times.system
+    return total
 
 
 def timed(run):
@@ -282,19 +290,23 @@ def timed(run):
     reset()
     faults0 = resource.getrusage(resource.RUSAGE_SELF)
     busy0, steal0 = _busy_seconds()
-    own0 = _own_cpu_seconds()
+    own0 = time.process_time()
+    children0 = _children_cpu()
     t0, c0 = time.perf_counter(), time.process_time()
     out = run()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    own1 = _own_cpu_seconds()
+    children1 = _children_cpu()
+    # Everything this process did between the two readings of /proc/stat.
+    own = time.process_time() - own0 + children1 - children0
     busy1, steal1 = _busy_seconds()
     faults1 = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "wall": wall,
-        "cpu": cpu,
+        # The contestant's own CPU, its worker processes' (dask) included.
+        "cpu": cpu + children1 - children0,
         "minflt": faults1.ru_minflt - faults0.ru_minflt,
         "majflt": faults1.ru_majflt - faults0.ru_majflt,
-        "others_cpu": max((busy1 - busy0) - (own1 - own0), 0.0),
+        "others_cpu": max(busy1 - busy0 - own, 0.0),
         "steal": steal1 - steal0,
     }, out
 
@@ -370,6 +382,7 @@ def main():
     chosen = None
     if warmup == "full":
         chosen = _batch(run(), name)
+    _watch_children()
     reset()
     _answer({"ready": name, "pid": os.getpid()})
     for line in sys.stdin:
