@@ -23,11 +23,12 @@ ordering of the batch by ``(score, key)``. The changes against skal's path
    ``chunk + k`` scores, keys and positions for every chunk.
 4. Positions of a new pool's chunk are the slice itself: no ``arange`` of the
    chunk to find out that it is contiguous.
-5. Chunks of ``chunk_rows`` rows (``CHUNK_ROWS``, 32,768 by default) instead of
-   a 64 MiB budget (about 105k rows for 20 features, 10 classes): a chunk's
-   probabilities (2.5 MiB for 10 classes, about a core's L2 cache) are still
-   in cache when the margins are computed. The batch does not depend on the
-   chunking (the keys follow positions).
+5. Chunk sizes are skal's (the same 64 MiB budget, ``skal_chunk_rows``) unless
+   ``chunk_rows`` is given, so that what is measured is the code above. The
+   batch does not depend on the chunking (the keys follow positions); smaller
+   chunks (32,768 rows) are faster when freed memory stays in the process
+   and slower when every chunk's temporaries are faulted in afresh
+   (``profile_query.py`` and ``query_speed.py --state cold``).
 
 Check that it chooses the very same batches as skal (pools full of ties
 included), then exit::
@@ -43,7 +44,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-CHUNK_ROWS = 32_768
 #: Rows per block of the top-two passes: three float64 vectors of this length
 #: and the block's rows stay in a core's L2 cache (as in skal.scoring).
 BLOCK = 8192
@@ -105,7 +105,21 @@ def _best_k(idx, scores, keys, k):
     return idx[order], scores[order], keys[order]
 
 
-def margin_top_k(predict_proba, X, k, rng, chunk_rows=CHUNK_ROWS):
+def skal_chunk_rows(n_samples, n_features, n_classes):
+    """Rows per chunk as skal's query chooses them for a numpy pool: a budget
+    of ``min(working_memory, QUERY_WORKING_MEMORY)`` MiB at ``8 * (2 *
+    n_features + 4 * n_classes)`` bytes a row (``BaseActiveLearner._row_bytes``
+    as of the commit measured)."""
+    from sklearn import get_config
+
+    from skal._scale import QUERY_WORKING_MEMORY
+
+    budget = min(get_config()["working_memory"], QUERY_WORKING_MEMORY) * 2**20
+    row_bytes = 8 * (2 * n_features + 4 * max(n_classes, 1))
+    return int(min(max(budget // row_bytes, 1), max(n_samples, 1)))
+
+
+def margin_top_k(predict_proba, X, k, rng, chunk_rows):
     """Positions and margins of the ``k`` best rows of ``X``, best first.
 
     Draws ``X.shape[0]`` keys from ``rng`` in row order, as skal does.
@@ -150,7 +164,7 @@ class PrototypeQuery:
     ``fit`` chooses.
     """
 
-    def __init__(self, learner, random_state=None, chunk_rows=CHUNK_ROWS):
+    def __init__(self, learner, random_state=None, chunk_rows=None):
         check_is_fitted(learner)
         self.learner = learner
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
@@ -161,8 +175,12 @@ class PrototypeQuery:
         k = self.learner.batch_size if k is None else k
         if not 1 <= k <= X.shape[0]:
             raise ValueError(f"k={k} must be in [1, {X.shape[0]}].")
+        chunk_rows = self.chunk_rows
+        if chunk_rows is None:
+            n_classes = len(self.learner.classes_)
+            chunk_rows = skal_chunk_rows(X.shape[0], X.shape[1], n_classes)
         predict = self.learner.estimator_.predict_proba
-        return margin_top_k(predict, X, k, self.rng, self.chunk_rows)[0]
+        return margin_top_k(predict, X, k, self.rng, chunk_rows)[0]
 
     def query_fn(self, X):
         return lambda: self.query(X)
@@ -217,7 +235,7 @@ def check(verbose=True):
         rng = np.random.default_rng(n_classes)
         for seed in (0, 7):
             for k in (1, 10, 100):
-                for chunk_rows in (7, 97, 4096, CHUNK_ROWS):
+                for chunk_rows in (7, 97, 4096, None):
                     learner = UncertaintySamplingClassifier(
                         clone(estimator), batch_size=k, random_state=seed
                     ).fit(X, y)

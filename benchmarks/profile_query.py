@@ -49,7 +49,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 from _common import machine, make_data, print_table, quantiles, size, stamp  # noqa: E402
 from _runner import _blas, reset, set_state, timed  # noqa: E402
-from margin_prototype import PrototypeQuery  # noqa: E402
+from margin_prototype import PrototypeQuery, skal_chunk_rows  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.utils import check_random_state  # noqa: E402
 
@@ -189,6 +189,13 @@ def main(argv=None):
     finally:
         del learner.estimator_.predict_proba
     chunks = recorder.rows
+    expected = skal_chunk_rows(args.n, args.features, len(learner.classes_))
+    if chunks[0] != expected:
+        print(
+            f"warning: skal scored chunks of {chunks[0]} rows, the prototype's "
+            f"skal_chunk_rows says {expected}: its formula is out of date",
+            file=sys.stderr,
+        )
     # From here on the learner has made one query; our generators follow.
     rng_skal = skal_generator(0)
     rng_skal.random(args.n)
