@@ -35,6 +35,7 @@ import gc
 import json
 import os
 import resource
+import signal
 import sys
 import time
 import tracemalloc
@@ -363,7 +364,17 @@ def _answer(obj):
     sys.stdout.flush()
 
 
+def _die_with_parent():
+    """Linux: end this process if the driver dies (a killed benchmark leaves
+    no contestant running on)."""
+    if _LIBC is None or not sys.platform.startswith("linux"):
+        return
+    PR_SET_PDEATHSIG = 1
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def main():
+    _die_with_parent()
     spec = json.loads(sys.argv[1])
     set_state(spec.get("state", "warm"))
     name = spec["contestant"]
