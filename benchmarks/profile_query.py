@@ -49,7 +49,15 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import numpy as np  # noqa: E402
-from _common import machine, make_data, print_table, quantiles, size, stamp  # noqa: E402
+from _common import (  # noqa: E402
+    Load,
+    machine,
+    make_data,
+    print_table,
+    quantiles,
+    size,
+    stamp,
+)
 from _runner import _blas, reset, set_state, timed  # noqa: E402
 from margin_prototype import PrototypeQuery, skal_chunk_rows  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -257,6 +265,7 @@ def main(argv=None):
     order = list(variants)
     shuffle = random.Random(args.n)
     clocks.clear()
+    load = Load()
     for _ in range(args.repeats):
         shuffle.shuffle(order)
         for name in order:
@@ -265,10 +274,12 @@ def main(argv=None):
             times[name].append(result["wall"])
             cpu[name].append(result["cpu"])
             faults[name].append(result["minflt"])
+            load.add(result)
         assert all(np.array_equal(batches["skal"], b) for b in batches.values()), (
             "a variant chose another batch than skal"
         )
 
+    load.finish()
     print(f"Run {stamp()}: python benchmarks/profile_query.py {' '.join(sys.argv[1:])}")
     print(f"Machine: {machine()}; BLAS: {_blas()}")
     print(
@@ -339,6 +350,7 @@ def main(argv=None):
     )
     headers = ["stage", "what", "CPU ms", "of floor", "fastest", "of floor"]
     print_table(headers, rows)
+    print(f"\nLoad: {load.describe()}")
 
     if args.cprofile:
         reset()
