@@ -6,11 +6,14 @@ what ``fit`` saw, and aligns probability columns to ``classes_`` when classes
 were declared up front but not all are labeled yet.
 """
 
+import copy
+
 import numpy as np
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["DelegationMixin", "estimator_has", "templates"]
+__all__ = ["DelegationMixin", "estimator_has", "follow_estimator_type", "templates"]
 
 
 def templates(estimator):
@@ -27,6 +30,16 @@ def estimator_has(attr):
         return all(hasattr(est, attr) for est in templates(self.estimator))
 
     return check
+
+
+def follow_estimator_type(tags, estimator):
+    """Tags of a learner that is a classifier or a regressor as its
+    estimator is."""
+    inner = get_tags(estimator)
+    tags.estimator_type = inner.estimator_type
+    tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
+    tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
+    return tags
 
 
 class DelegationMixin:

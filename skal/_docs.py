@@ -13,21 +13,21 @@ DOCS = {
     # ------------------------------------------------------------ parameters
     "batch_size": f"""batch_size : int, default=1
 {_P}    Samples per query (and per simulated round).""",
-    "batch_mode": f"""batch_mode : {{"top_k", "ranked", "kcenter", "cluster"}}, \\
-{_P}        default="top_k"
+    "batch_mode": 'batch_mode : {"top_k", "ranked", "kcenter", "cluster"}, '
+    f"""default="top_k"
 {_P}    How a batch is formed from the scores: the ``batch_size`` best
 {_P}    (``"top_k"``), or a batch that is also diverse in ``feature_space``:
 {_P}    ranked batch mode over the pool (Cardoso et al. 2017), greedy
 {_P}    k-center among the ``10 * batch_size`` best (Sener & Savarese 2018),
-{_P}    or informativeness-weighted k-means over them (Zhdanov 2019). See
-{_P}    :ref:`choosing` for when each one pays.""",
+{_P}    or informativeness-weighted k-means over them (Zhdanov 2019). The
+{_P}    user guide's "Choosing a learner" says when each one pays.""",
     "density_weight": f"""density_weight : float >= 0, default=0.0
 {_P}    Multiply each score by the sample's information density (its mean
 {_P}    similarity to the pool in ``feature_space``) to this power, so that
 {_P}    outliers are not queried for being uncertain (Settles & Craven
 {_P}    2008); 0 turns it off.""",
-    "feature_space": f"""feature_space : {{"model", "input"}} or callable, \\
-{_P}        default="model"
+    "feature_space": 'feature_space : {"model", "input"} or callable, '
+    f"""default="model"
 {_P}    Where ``batch_mode``, ``density_weight`` and the cold start measure
 {_P}    distances: the features the model's final step reads (a Pipeline's
 {_P}    transformers fitted on the whole pool, a network's penultimate
@@ -40,9 +40,8 @@ DOCS = {
     "n_initial": f"""n_initial : int, default=10
 {_P}    Labels bought in the first round of a simulation, chosen by
 {_P}    ``cold_start``.""",
-    "cold_start": f"""cold_start : {{"random", "kmeans", "kcenter", "density", \\
-{_P}        "typiclust"}}, \\
-{_P}        default="random"
+    "cold_start": 'cold_start : {"random", "kmeans", "kcenter", "density", '
+    f"""\"typiclust"}}, default="random"
 {_P}    How samples are chosen while there is no model: at random, one
 {_P}    representative per k-means cluster, a greedy k-center cover, typical
 {_P}    yet spread-out samples, or TypiClust's typical samples of uncovered

@@ -25,27 +25,43 @@ from skal._warmstart import resume_fit
 from skal.scoring import vote_fractions
 
 __all__ = ["ClassifierCommittee", "RegressorCommittee"]
-# A bootstrap of a tiny labeled set can hold a single class, which most
-# classifiers refuse to fit; after this many redraws the member gets the whole
-# labeled set instead (2 labels of 2 classes fail 100 draws with p = 2**-100).
-_MAX_REDRAWS = 100
 
 
 def _bootstrap(rng, y, classification):
+    """A bootstrap resample of the labeled rows.
+
+    For classification it is stratified: each class is resampled within
+    itself, as many rows as it has. With a handful of labels a plain
+    bootstrap often misses a class, and the member then gives that class
+    probability 0 everywhere: the committee "disagrees" because of the
+    resampling, not because the data leaves room for it, and a warm-started
+    member could not resume on the next round's classes.
+    """
     n = y.shape[0]
     if not classification:
         return rng.integers(n, size=n)
-    need = min(np.unique(y).shape[0], 2)
-    for _ in range(_MAX_REDRAWS):
-        sample = rng.integers(n, size=n)
-        if np.unique(y[sample]).shape[0] >= need:
-            return sample
-    return np.arange(n)
+    parts = []
+    # Classes in order of first appearance: renaming the classes must not
+    # change the resamples.
+    classes, first = np.unique(y, return_index=True)
+    for c in classes[np.argsort(first)]:
+        rows = np.flatnonzero(y == c)
+        parts.append(rows[rng.integers(rows.shape[0], size=rows.shape[0])])
+    return np.sort(np.concatenate(parts))
 
 
 def _fit_member(member, X, y, sample, resume, seed):
     if sample is not None:
         X, y = take_rows(X, sample), y[sample]
+    known = getattr(member, "classes_", None)
+    if resume and known is not None and not np.array_equal(known, np.unique(y)):
+        # This resample holds other classes than the member was trained on
+        # (a bootstrap of a few labels misses some): its weights do not fit
+        # them, so it starts afresh, with the same seed.
+        member = clone(member)
+        if "warm_start" in member.get_params():
+            member.set_params(warm_start=False)
+        resume = False
     return resume_fit(member, X, y) if resume else seeded_fit(member, X, y, seed)
 
 

@@ -164,7 +164,9 @@ class NearestCache:
         new = labeled_order[self._n_taken :]
         if self._nearest is None:
             feats = _chunked(features_of, X_fit)
-            centers = [features_of(take_rows(X_fit, labeled_order))]
+            centers = []
+            if labeled_order.shape[0]:
+                centers.append(features_of(take_rows(X_fit, labeled_order)))
             if n_out:
                 centers.append(features_of(outside))
             self._nearest = _min_over(feats, centers)

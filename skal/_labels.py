@@ -47,8 +47,10 @@ def check_y(y, n_samples):
             arr = np.asarray(y)
         y = arr
     y = column_or_1d(y, warn=True)
-    if y.dtype.kind == "O" and y.size and not any(
-        isinstance(v, str) or v is None for v in y.tolist()
+    if (
+        y.dtype.kind == "O"
+        and y.size
+        and not any(isinstance(v, str) or v is None for v in y.tolist())
     ):
         # An object array of numbers is a numeric label array: scikit-learn
         # calls the object one "unknown".

@@ -156,7 +156,9 @@ class DiverseBatchMixin(GeometryMixin):
                 ),
             )
             return _DensityWeighted(score_at, beta, density=density[pool.candidates])
-        reference = density_reference(features, self._pool.X)
+        # A new pool's density is its own: measured against its rows.
+        searched = take_rows(pool.source, pool.candidates)
+        reference = density_reference(features, searched)
         return _DensityWeighted(score_at, beta, space=features, reference=reference)
 
     def _select(self, pool, k):

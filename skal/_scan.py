@@ -143,7 +143,9 @@ def is_distributed(n_jobs, source):
 
 
 def _checked(scores, n_rows):
-    scores = check_scores(scores)
+    # +inf is a score (a sample infinitely far from every labeled one); the
+    # measures refuse the invalid model outputs that would produce one.
+    scores = check_scores(scores, allow_inf=True)
     if scores.shape[0] != n_rows:
         raise ValueError(
             f"The learner returned {scores.shape[0]} scores for a chunk of "

@@ -352,7 +352,10 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
         return pool.candidates[pos], np.zeros(k)
 
     def _space_for(self):
-        if self._space is None:
+        if (
+            self._space is None
+            or self._space.feature_space is not self._feature_space()
+        ):
             self._space = FeatureSpace(
                 self._feature_space(),
                 self.estimator,

@@ -1,30 +1,21 @@
 """The random-sampling baseline every strategy must beat."""
 
-import copy
-
 import numpy as np
-from sklearn.utils import get_tags
 
 from skal._data import n_rows
+from skal._delegation import follow_estimator_type
 from skal._docs import fill_doc
 from skal._mixins import DeclaredClassesMixin, WarmStartMixin
 from skal.base import BaseActiveLearner
+from skal.self_training import SelfTrainingMixin
 
 __all__ = ["RandomSampler"]
 
 
-def _follow_estimator_type(tags, estimator):
-    """Tags of a learner that is a classifier or a regressor as its
-    estimator is."""
-    inner = get_tags(estimator)
-    tags.estimator_type = inner.estimator_type
-    tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
-    tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
-    return tags
-
-
 @fill_doc
-class RandomSampler(DeclaredClassesMixin, WarmStartMixin, BaseActiveLearner):
+class RandomSampler(
+    SelfTrainingMixin, DeclaredClassesMixin, WarmStartMixin, BaseActiveLearner
+):
     """Passive learning with the active-learning interface: query at random.
 
     Every pool sample scores zero, so the seeded tie-breaking of
@@ -39,6 +30,7 @@ class RandomSampler(DeclaredClassesMixin, WarmStartMixin, BaseActiveLearner):
     %(batch_size)s
     %(simulation)s
     %(classes)s
+    %(self_training)s
     %(warm_start)s
     %(common_tail)s
 
@@ -67,6 +59,7 @@ class RandomSampler(DeclaredClassesMixin, WarmStartMixin, BaseActiveLearner):
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
         **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
         **WarmStartMixin._warm_start_constraints,
     }
 
@@ -79,6 +72,7 @@ class RandomSampler(DeclaredClassesMixin, WarmStartMixin, BaseActiveLearner):
         n_initial=10,
         cold_start="random",
         classes=None,
+        self_training=None,
         warm_start=False,
         callbacks=None,
         n_jobs=None,
@@ -90,6 +84,7 @@ class RandomSampler(DeclaredClassesMixin, WarmStartMixin, BaseActiveLearner):
         self.n_initial = n_initial
         self.cold_start = cold_start
         self.classes = classes
+        self.self_training = self_training
         self.warm_start = warm_start
         self.callbacks = callbacks
         self.n_jobs = n_jobs
@@ -102,4 +97,4 @@ class RandomSampler(DeclaredClassesMixin, WarmStartMixin, BaseActiveLearner):
         return np.zeros(n_rows(X))
 
     def __sklearn_tags__(self):
-        return _follow_estimator_type(super().__sklearn_tags__(), self.estimator)
+        return follow_estimator_type(super().__sklearn_tags__(), self.estimator)

@@ -16,9 +16,9 @@ _COMPARE_DEFAULT = ("margin", "entropy", "least_confidence", "random")
 def _add_compare(subparsers):
     parser = subparsers.add_parser(
         "compare",
-        help="compare strategies against random sampling on a dataset",
+        help="compare learners against random sampling on a dataset",
         description=(
-            "Simulate active learning with each strategy on repeated seeded "
+            "Simulate active learning with each learner on repeated seeded "
             "train/test splits of a dataset, print learning-curve summaries "
             "(final score, AULC, deficiency and label savings against random "
             "sampling) and write a plot of the learning curves."
@@ -39,11 +39,11 @@ def _add_compare(subparsers):
         "named label/target/class/y, else the last)",
     )
     parser.add_argument(
-        "--strategies",
+        "--learners",
         nargs="+",
         default=list(_COMPARE_DEFAULT),
         metavar="NAME",
-        help="strategies to compare, space- or comma-separated: random, "
+        help="learners to compare, space- or comma-separated: random, "
         "margin, entropy, least_confidence, ratio, or any active learner class "
         "skal exports, with optional :param=value settings "
         "(e.g. CommitteeSampler:n_members=3) (default: %(default)s)",
@@ -119,7 +119,7 @@ def _run_compare(args):
     from skal.evaluation import learning_curves, make_learners
 
     start = time.perf_counter()
-    specs = [s for item in args.strategies for s in item.split(",") if s.strip()]
+    specs = [s for item in args.learners for s in item.split(",") if s.strip()]
     label_column = args.label_column
     if label_column is not None and label_column.lstrip("-").isdigit():
         label_column = int(label_column)
@@ -291,7 +291,7 @@ def _add_label(subparsers):
                 if args.feature_columns is None
                 else [c.strip() for c in args.feature_columns.split(",")],
                 label_column=args.label_column,
-                strategy=args.strategy,
+                measure=args.strategy,
                 batch_size=args.batch_size,
                 budget=args.budget,
                 export=args.export,
@@ -310,7 +310,7 @@ def _add_label(subparsers):
             return 2
         given = sum(len(r["labeled"]) for r in loop.history_)
         print(
-            f"\n{given} labels given in this session, {loop.n_labels_} in all; "
+            f"\n{given} labels given in this session, {loop.n_bought_} in all; "
             f"stopped: {loop.stop_reason_}. Journal: {journal}"
         )
         if args.export:

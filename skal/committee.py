@@ -12,6 +12,7 @@ from skal._delegation import templates
 from skal._docs import fill_doc
 from skal._ensemble import ClassifierCommittee, RegressorCommittee
 from skal._mixins import DeclaredClassesMixin, DiverseBatchMixin, WarmStartMixin
+from skal._pipeline import final_step
 from skal._random import draw_seed, stream
 from skal.base import BaseActiveLearner
 from skal.scoring import MEASURES, Measure, feed, get_measure, measures_for
@@ -29,11 +30,17 @@ _COMMITTEE_CONSTRAINTS: dict = {
 }
 
 
-def _has_random_state(estimator):
-    return any(
+def _randomized(estimator):
+    """Whether clones of ``estimator`` can differ without resampling: it has
+    a ``random_state`` the learner seeds, or it is a skorch network, whose
+    initialisation the learner seeds per member."""
+    if any(
         key == "random_state" or key.endswith("__random_state")
         for key in estimator.get_params(deep=True)
-    )
+    ):
+        return True
+    final = final_step(estimator)
+    return any(cls.__module__.split(".")[0] == "skorch" for cls in type(final).__mro__)
 
 
 class _CommitteeMixin:
@@ -57,7 +64,7 @@ class _CommitteeMixin:
                     f"Every committee member needs fit and predict; {bad[0]!r} "
                     "lacks one. Pass estimator instances, not classes or strings."
                 )
-        elif not self._use_bootstrap() and not _has_random_state(self.estimator):
+        elif not self._use_bootstrap() and not _randomized(self.estimator):
             raise ValueError(
                 f"{type(self).__name__}(bootstrap=False) with one estimator builds "
                 f"{self.n_members} identical members of "
@@ -300,11 +307,8 @@ class CommitteeSampler(
                 "regressor. Use CommitteeRegressor for regression."
             )
         no_proba = [est for est in members if not hasattr(est, "predict_proba")]
-        output = "votes" if no_proba else "member_proba"
-        if no_proba and not isinstance(self.measure, str | Measure):
-            output = "member_proba"
         try:
-            self._measure = get_measure(self.measure, output=output)
+            self._measure  # noqa: B018 - validates the measure at fit
         except ValueError:
             raise TypeError(
                 f"CommitteeSampler(measure={self.measure!r}) reads the members' "
@@ -314,6 +318,15 @@ class CommitteeSampler(
                 "sklearn.calibration.CalibratedClassifierCV(estimator, "
                 "ensemble=False))."
             ) from None
+
+    @property
+    def _measure(self):
+        members = templates(self.estimator)
+        votes_only = any(not hasattr(est, "predict_proba") for est in members)
+        output = "votes" if votes_only else "member_proba"
+        if votes_only and not isinstance(self.measure, str | Measure):
+            output = "member_proba"
+        return get_measure(self.measure, output=output)
 
     def _new_committee(self):
         classes = getattr(self, "classes_", None)
@@ -477,10 +490,9 @@ class CommitteeRegressor(
                 f"CommitteeRegressor is for regression; {classifiers[0]!r} is a "
                 "classifier. Use CommitteeSampler for classification."
             )
-        self._measure = MEASURES["variance"]
 
     def _new_committee(self):
         return self._committee(RegressorCommittee)
 
     def _score(self, X):
-        return self._measure.core(self.estimator_.member_predictions(X))
+        return MEASURES["variance"].core(self.estimator_.member_predictions(X))

@@ -80,7 +80,7 @@ def label_csv(
     text_column=None,
     feature_columns=None,
     label_column="label",
-    strategy="margin",
+    measure="margin",
     batch_size=1,
     budget=None,
     export=None,
@@ -93,7 +93,7 @@ def label_csv(
     Texts (``text_column``) are modeled by TF-IDF and logistic regression,
     numeric columns by standardised logistic regression, wrapped in
     :class:`~skal.UncertaintySamplingClassifier` (or
-    :class:`~skal.RandomSampler` for ``strategy="random"``). Every answer is
+    :class:`~skal.RandomSampler` for ``measure="random"``). Every answer is
     committed to the journal; running again with the same CSV and journal
     resumes, and asks nothing already answered (skipped rows excepted).
 
@@ -113,8 +113,9 @@ def label_csv(
     label_column : str, default="label"
         Column of labels already known, if the CSV has it (empty cells are
         unlabeled); the export writes labels to it.
-    strategy : str, default="margin"
-        An uncertainty measure of :mod:`skal.scoring`, or ``"random"``.
+    measure : str, default="margin"
+        An uncertainty measure of :mod:`skal.scoring`, or ``"random"`` for
+        random sampling.
     batch_size : int, default=1
         Rows asked per round (the model is retrained after each round).
     budget : int, default=None
@@ -149,7 +150,7 @@ def label_csv(
     >>> export = os.path.join(folder, "labels.csv")
     >>> loop = label_csv(data, ["neg", "pos"], text_column="text", budget=4,
     ...                  oracle=person, random_state=0, verbose=0, export=export)
-    >>> loop.n_labels_, os.path.exists(os.path.join(folder, "reviews.journal.sqlite"))
+    >>> loop.n_bought_, os.path.exists(os.path.join(folder, "reviews.journal.sqlite"))
     (4, True)
     >>> with open(export) as handle:
     ...     exported = list(csv.DictReader(handle))
@@ -161,7 +162,7 @@ def label_csv(
     from sklearn.pipeline import make_pipeline
 
     from skal.baseline import RandomSampler
-    from skal.oracles import TerminalOracle
+    from skal.terminal import TerminalOracle
     from skal.uncertainty import UncertaintySamplingClassifier
 
     classes = [str(c) for c in classes]
@@ -204,14 +205,14 @@ def label_csv(
                         f"one of the classes {classes}."
                     )
                 y[i] = value
-    if strategy == "random":
+    if measure == "random":
         learner = RandomSampler(
             estimator, batch_size=batch_size, classes=classes, random_state=random_state
         )
     else:
         learner = UncertaintySamplingClassifier(
             estimator,
-            strategy=strategy,
+            measure=measure,
             batch_size=batch_size,
             classes=classes,
             random_state=random_state,

@@ -466,6 +466,19 @@ def _check_row(learner, row, index):
         )
 
 
+def _fresh_copy(callback):
+    """A copy of ``callback`` for one fit: its state is its own, but the data
+    it reads (arrays, frames) is shared, not copied for every fit."""
+    import copy
+
+    memo = {
+        id(value): value
+        for value in vars(callback).values()
+        if isinstance(value, np.ndarray) or hasattr(value, "iloc")
+    }
+    return copy.deepcopy(callback, memo)
+
+
 def simulate(learner, y):
     """A learner's simulated labeling: ``y`` is the oracle.
 
@@ -475,11 +488,27 @@ def simulate(learner, y):
     ``budget`` is set, on a learner that remembers the pool with nothing
     labeled.
     """
-    import copy
 
     from skal.oracles import KnownLabels
 
-    learner.callbacks_ = [copy.deepcopy(c) for c in (learner.callbacks or [])]
+    n_samples = y.shape[0]
+    if not is_classifier(learner) and np.isnan(y.astype(float)).any():
+        raise ValueError(
+            f"budget={learner.budget} simulates labeling with y as the oracle, so "
+            "y must be fully labeled; it contains NaN. Set budget=None to learn "
+            "from partially labeled data."
+        )
+    if learner.budget > n_samples:
+        raise ValueError(
+            f"budget={learner.budget} exceeds the {n_samples} samples in X; lower "
+            "budget or pass more samples."
+        )
+    if learner.n_initial > learner.budget:
+        raise ValueError(
+            f"budget={learner.budget} is smaller than n_initial={learner.n_initial}; "
+            "raise budget or lower n_initial."
+        )
+    learner.callbacks_ = [_fresh_copy(c) for c in (learner.callbacks or [])]
     engine = RoundEngine(
         learner,
         budget=learner.budget,

@@ -298,10 +298,12 @@ class ExpectedErrorReductionClassifier(
 
     Notes
     -----
-    :meth:`informativeness` scores every sample it is given (no candidate
-    subsample) against an evaluation sample of the unlabeled rows remembered
-    from ``fit`` (evenly spaced, at most ``n_eval_samples``): it costs
-    ``n_samples * n_classes`` refits.
+    The evaluation sample is the same for :meth:`query` and
+    :meth:`informativeness`: evenly spaced unlabeled rows of the data given
+    to ``fit`` (at most ``n_eval_samples``), or of the pool searched once
+    every remembered row is labeled. :meth:`informativeness` scores every sample it
+    is given (no candidate subsample): it costs ``n_samples * n_classes``
+    refits.
 
     References
     ----------
@@ -374,30 +376,37 @@ class ExpectedErrorReductionClassifier(
     def _check_estimator(self):
         _needs_predict_proba(self)
 
+    def _evaluation_rows(self, pool):
+        """The rows the future error is averaged over, the same for ``query``
+        and ``informativeness``: evenly spaced unlabeled rows of the data given
+        to ``fit`` (at most ``n_eval_samples``), or of the pool searched when
+        every remembered row is labeled."""
+        source, rows = self._pool.X, self._pool.unlabeled()
+        if rows.size == 0:
+            source, rows = pool.source, np.asarray(pool.candidates)
+        n_eval = rows.size if self.n_eval_samples is None else self.n_eval_samples
+        return take_rows(source, rows[reference_rows(rows.size, n_eval)])
+
+    def _scorer(self, pool):
+        X_eval = self._evaluation_rows(pool)
+        return lambda rows, start: self._expected_scores(rows, X_eval)
+
     def _select(self, pool, k):
         n_pool = pool.size
         rng = stream(self._seed, "select", self._round)
         m = n_pool if self.n_candidates is None else min(n_pool, self.n_candidates)
         m = max(m, k)
         cand = np.sort(rng.choice(n_pool, size=m, replace=False))
-        n_eval = n_pool if self.n_eval_samples is None else self.n_eval_samples
-        evaluation = np.sort(
-            rng.choice(n_pool, size=min(n_pool, n_eval), replace=False)
-        )
         scores = self._expected_scores(
             take_rows(pool.source, pool.candidates[cand]),
-            take_rows(pool.source, pool.candidates[evaluation]),
+            self._evaluation_rows(pool),
         )
         pos = top_k(scores, k, random_state=rng)
         return pool.candidates[cand[pos]], scores[pos]
 
     def _score(self, X):
-        pool = self._pool.unlabeled()
-        if pool.size == 0:
-            pool = np.arange(self._pool.n)
-        n_eval = pool.size if self.n_eval_samples is None else self.n_eval_samples
-        X_eval = take_rows(self._pool.X, pool[reference_rows(pool.size, n_eval)])
-        return self._expected_scores(X, X_eval)
+        # Only reached through _scorer, which binds the evaluation rows.
+        raise NotImplementedError  # pragma: no cover
 
     def _expected_scores(self, X_cand, X_eval):
         X_train, y_train = self._pool.training_set()

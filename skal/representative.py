@@ -11,24 +11,27 @@ labels are very few.
 from sklearn.utils._param_validation import StrOptions
 
 from skal._data import take_rows
+from skal._delegation import follow_estimator_type
 from skal._docs import fill_doc
 from skal._features import FEATURE_SPACES, density_reference
 from skal._mixins import DeclaredClassesMixin, GeometryMixin
 from skal._random import stream
 from skal.base import BaseActiveLearner
-from skal.baseline import _follow_estimator_type
 from skal.selection import (
     REPRESENTATIVE_METHODS,
     local_density,
     nearest_distances,
     representatives,
 )
+from skal.self_training import SelfTrainingMixin
 
 __all__ = ["RepresentativeSampler"]
 
 
 @fill_doc
-class RepresentativeSampler(GeometryMixin, DeclaredClassesMixin, BaseActiveLearner):
+class RepresentativeSampler(
+    SelfTrainingMixin, GeometryMixin, DeclaredClassesMixin, BaseActiveLearner
+):
     """Query samples that represent the pool, without using the model.
 
     Each query picks a batch by the geometry of the pool alone:
@@ -69,6 +72,7 @@ class RepresentativeSampler(GeometryMixin, DeclaredClassesMixin, BaseActiveLearn
     %(budget)s
     %(n_initial)s
     %(classes)s
+    %(self_training)s
     %(common_tail)s
 
     Attributes
@@ -130,6 +134,7 @@ class RepresentativeSampler(GeometryMixin, DeclaredClassesMixin, BaseActiveLearn
         "method": [StrOptions(set(REPRESENTATIVE_METHODS))],
         "feature_space": [StrOptions(set(FEATURE_SPACES)), callable],
         **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
     }
 
     def __init__(
@@ -142,6 +147,7 @@ class RepresentativeSampler(GeometryMixin, DeclaredClassesMixin, BaseActiveLearn
         budget=None,
         n_initial=10,
         classes=None,
+        self_training=None,
         callbacks=None,
         n_jobs=None,
         random_state=None,
@@ -153,6 +159,7 @@ class RepresentativeSampler(GeometryMixin, DeclaredClassesMixin, BaseActiveLearn
         self.budget = budget
         self.n_initial = n_initial
         self.classes = classes
+        self.self_training = self_training
         self.callbacks = callbacks
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -231,4 +238,4 @@ class RepresentativeSampler(GeometryMixin, DeclaredClassesMixin, BaseActiveLearn
         return self._features_of(X_train)
 
     def __sklearn_tags__(self):
-        return _follow_estimator_type(super().__sklearn_tags__(), self.estimator)
+        return follow_estimator_type(super().__sklearn_tags__(), self.estimator)

@@ -641,6 +641,16 @@ class Measure:
     def __repr__(self):
         return f"Measure({self.name!r}, reads={self.reads!r})"
 
+    def __reduce__(self):
+        # Built-in measures pickle by name (their bounds are lambdas).
+        if MEASURES.get(self.name) is self:
+            return (_registered, (self.name,))
+        return super().__reduce__()
+
+
+def _registered(name):
+    return MEASURES[name]
+
 
 def _log(n):
     return np.log(max(int(n), 1))

@@ -121,6 +121,12 @@ class SelfTrainingMixin:
         super()._check_capabilities()
         if self.self_training is not None:
             self.self_training.check()
+            if not self._classification():
+                raise TypeError(
+                    "self_training pseudo-labels by predicted class probability, "
+                    f"so it needs a classifier; {self.estimator!r} is not one. "
+                    "Leave self_training=None for regression."
+                )
             if not hasattr(self.estimator, "predict_proba"):
                 raise TypeError(
                     "self_training pseudo-labels by predicted probability; "
@@ -144,7 +150,12 @@ class SelfTrainingMixin:
         if not hasattr(self, "pseudo_history_") or not self.history_:
             self.pseudo_history_ = []
         self.pseudo_history_.append(
-            {"n_labeled": int(y.shape[0]), "n_pseudo": int(indices.shape[0])}
+            {
+                "n_labeled": int(y.shape[0]),
+                "n_pseudo": int(indices.shape[0]),
+                "indices": indices,
+                "labels": labels,
+            }
         )
         if policy.in_rounds:
             self.estimator_ = model
@@ -176,6 +187,7 @@ class SelfTrainingMixin:
                 break
             rows = pool[np.sort(chosen)]
             proba = model.predict_proba(take_rows(self._pool.X, rows))
+            proba = np.asarray(proba).reshape(rows.shape[0], -1)
             new = np.asarray(model.classes_)[np.argmax(proba, axis=1)]
             indices = np.concatenate([indices, rows])
             labels = np.concatenate([labels, new.astype(labels.dtype)])

@@ -36,7 +36,7 @@ class UncertaintySamplingClassifier(
     ----------
     estimator : estimator object
         Classifier implementing ``fit`` and ``predict_proba``. Cloned on fit.
-    measure : {"margin", "least_confidence", "ratio", "entropy"}, Measure or \\
+    measure : {"margin", "least_confidence", "ratio", "entropy"}, Measure or \
             callable, default="margin"
         Uncertainty measure from :data:`skal.scoring.MEASURES`; a callable
         maps ``predict_proba`` output of shape (n, K) to n scores, higher =
@@ -143,7 +143,12 @@ class UncertaintySamplingClassifier(
                 "ensemble=False), or use RandomSampler, which needs no "
                 "probabilities."
             )
-        self._measure = get_measure(self.measure, output="proba")
+        get_measure(self.measure, output="proba")
+
+    @property
+    def _measure(self):
+        # Resolved when used, so that set_params(measure=...) applies at once.
+        return get_measure(self.measure, output="proba")
 
     def _score(self, X):
         model = self.estimator_

@@ -16,7 +16,8 @@ def png_bytes(image):
 
     Integer arrays are taken as 0..255; float arrays in [0, 1] are scaled to
     it, other floats are stretched from their minimum to their maximum. The
-    encoding is matplotlib's (``matplotlib.pyplot.imsave``).
+    encoding is Pillow's (a dependency of matplotlib, which the ``widgets``
+    extra installs).
 
     Parameters
     ----------
@@ -33,7 +34,7 @@ def png_bytes(image):
     >>> png_bytes(np.eye(4))[:8]
     b'\\x89PNG\\r\\n\\x1a\\n'
     """
-    from matplotlib import image as mpimg
+    from PIL import Image
 
     arr = np.asarray(image)
     if arr.ndim == 3 and arr.shape[2] == 1:
@@ -50,10 +51,7 @@ def png_bytes(image):
         arr = (np.nan_to_num(arr, nan=lo) - lo) / ((hi - lo) or 1.0) * 255
     arr = np.clip(arr, 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
-    if arr.ndim == 2:
-        mpimg.imsave(buffer, arr, cmap="gray", vmin=0, vmax=255, format="png")
-    else:
-        mpimg.imsave(buffer, arr, format="png")
+    Image.fromarray(arr).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -202,7 +200,7 @@ class WidgetOracle(Oracle):
             ""
             if self.loop is None
             else f" &middot; round {self.loop.round_} &middot; "
-            f"{self.loop.n_labels_} labels so far"
+            f"{self.loop.n_bought_} labels so far"
         )
         image = None if self.render is not None else _as_image(sample, self.image_shape)
         if image is not None:
@@ -252,7 +250,7 @@ class WidgetOracle(Oracle):
             self._set_enabled(False)
             self.header.value = "<b>Done.</b>"
             self.text.value = html.escape(
-                f"{self.loop.stop_reason_}; {self.loop.n_labels_} labels given."
+                f"{self.loop.stop_reason_}; {self.loop.n_bought_} labels given."
             )
             self.image.layout.display = "none"
             return

@@ -108,7 +108,7 @@ def test_egl_with_sgd_and_a_diverse_batch(iris):
     learner = ExpectedModelChangeClassifier(
         make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", random_state=0)),
         batch_size=6,
-        batch_strategy="kcenter",
+        batch_mode="kcenter",
         density_weight=1.0,
         random_state=0,
     ).fit(X, y_partial)
@@ -216,7 +216,7 @@ def test_grid_search_over_the_expected_strategies(iris):
         ExpectedModelChangeClassifier(
             LogisticRegression(), batch_size=5, budget=20, random_state=0
         ),
-        {"batch_strategy": ["top_k", "cluster"], "estimator__C": [0.1, 1.0]},
+        {"batch_mode": ["top_k", "cluster"], "estimator__C": [0.1, 1.0]},
         cv=2,
     ).fit(X, y)
     assert np.all(search.cv_results_["mean_test_score"] > 0.5)

@@ -30,7 +30,7 @@ NAN_IS_UNLABELED = {
 }
 
 ESTIMATORS = [
-    UncertaintySamplingClassifier(LogisticRegression(), strategy=strategy)
+    UncertaintySamplingClassifier(LogisticRegression(), measure=strategy)
     for strategy in ["margin", "least_confidence", "ratio", "entropy"]
 ] + [
     RandomSampler(LogisticRegression()),
@@ -54,10 +54,10 @@ def cancer():
 
 def test_get_params_deep_and_set_params_reach_the_wrapped_estimator():
     learner = UncertaintySamplingClassifier(
-        make_pipeline(StandardScaler(), LogisticRegression(C=1.0)), strategy="entropy"
+        make_pipeline(StandardScaler(), LogisticRegression(C=1.0)), measure="entropy"
     )
     params = learner.get_params(deep=True)
-    assert params["strategy"] == "entropy"
+    assert params["measure"] == "entropy"
     assert params["estimator__logisticregression__C"] == 1.0
     learner.set_params(estimator__logisticregression__C=0.01, batch_size=3)
     assert learner.estimator.steps[-1][1].C == 0.01
@@ -120,7 +120,7 @@ def test_grid_search_over_strategy_batch_size_and_estimator_param():
         LogisticRegression(max_iter=500), budget=30, n_initial=6, random_state=0
     )
     grid = {
-        "strategy": ["margin", "entropy"],
+        "measure": ["margin", "entropy"],
         "batch_size": [4, 8],
         # A crippling regularisation must lose to a sane one.
         "estimator__C": [1e-4, 1.0],
@@ -137,7 +137,7 @@ def test_grid_search_over_strategy_batch_size_and_estimator_param():
     assert means[crippled].max() < means[~crippled].min()
     best = search.best_estimator_
     assert best.n_labeled_ == 30
-    assert best.strategy == search.best_params_["strategy"]
+    assert best.measure == search.best_params_["measure"]
 
 
 def test_pandas_dataframe_with_a_column_transformer():

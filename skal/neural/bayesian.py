@@ -350,7 +350,11 @@ class MCDropoutClassifier(
 
     def _check_estimator(self):
         _check_network(self, "classifier")
-        self._measure = get_measure(
+        self._measure  # noqa: B018 - validates the measure at fit
+
+    @property
+    def _measure(self):
+        return get_measure(
             self.measure, output="member_proba", callable_reads="member_proba"
         )
 
