@@ -7,6 +7,7 @@ import os
 import sqlite3
 import time
 import warnings
+from urllib.parse import quote
 
 from skal.journal import _log, _schema
 from skal.journal._errors import (
@@ -42,6 +43,7 @@ class JournalCore:
     def __init__(self, path, *, readonly=False, timeout=30.0):
         self._conn = None
         self._lock = None
+        self._opened = False  # validated and ready: only then is it written
         self.session_ = None
         self.readonly = bool(readonly)
         if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
@@ -52,6 +54,7 @@ class JournalCore:
         self._file = resolve_journal_path(path)
         self.path = os.fsdecode(os.fspath(path))
         self._rows = None  # what row fingerprints are computed from, once bound
+        self._previous_params = None  # the learner of the last session
         self._fingerprint = None
         exists = os.path.exists(self._file)
         if readonly and not exists:
@@ -73,10 +76,14 @@ class JournalCore:
         """Refuse a file that is not SQLite before taking any lock next to it.
 
         SQLite reads the header: opening and closing the file ourselves would
-        drop the POSIX locks other connections of this process hold on it.
+        drop the POSIX locks other connections of this process hold on it. As
+        immutable, it creates no -shm file (which would inherit the journal's
+        permissions, perhaps read-only, and outlive the probe).
         """
         try:
-            conn = connect(self._file, self.path, readonly=True, busy_timeout=1.0)
+            conn = sqlite3.connect(
+                f"file:{quote(self._file)}?mode=ro&immutable=1", uri=True
+            )
             try:
                 conn.execute("PRAGMA application_id").fetchone()
             finally:
@@ -97,40 +104,66 @@ class JournalCore:
 
     def _check_writable(self, exists):
         folder = os.path.dirname(self._file)
-        target, what = (self._file, "file") if exists else (folder, "directory")
-        if not os.access(target, os.W_OK) or not os.access(folder, os.W_OK):
-            which = what if not os.access(target, os.W_OK) else "directory"
+        which = None
+        if exists and not os.access(self._file, os.W_OK):
+            which = "file is"
+        elif not os.access(folder, os.W_OK):
+            which = "directory is"
+        for suffix in ("-wal", "-shm"):
+            side = self._file + suffix
+            if which is None and os.path.exists(side) and not os.access(side, os.W_OK):
+                which = f"{suffix} file ({side!r}) is"
+        if which is not None:
             raise JournalError(
-                f"Cannot write to the journal {self.path!r}: its {which} is "
+                f"Cannot write to the journal {self.path!r}: its {which} "
                 "read-only (a session needs to write the file, and its .lock and "
                 "-wal files next to it). Open it with readonly=True to read it, "
                 "make it writable (chmod u+w), or copy it to a writable directory."
             )
 
     def _open(self):
-        try:
-            self._conn = connect(
-                self._file,
-                self.path,
-                readonly=self.readonly,
-                busy_timeout=min(_SLICE, self.timeout),
-            )
-            version = self._check()
-            if version == 1:
-                if self.readonly:
-                    self._read_v1_in_memory()
-                else:
-                    with transaction(self._conn):
-                        _schema.migrate_v1(self._conn)
-                    self._check()
-            if not self.readonly:
-                # WAL with synchronous=FULL: a commit is on disk when it
-                # returns, and readers (an export) never block the writer.
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute("PRAGMA synchronous=FULL")
-                self._conn.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.Error as exc:
-            raise storage_error(exc, self.path, "Opening the journal") from None
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return self._open_once()
+            except sqlite3.Error as exc:
+                if self._conn is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.close()
+                    self._conn = None
+                if not is_busy(exc):
+                    raise storage_error(exc, self.path, "Opening the journal") from None
+                if time.monotonic() >= deadline:
+                    raise JournalBusyError(
+                        f"The journal {self.path!r} could not be opened: another "
+                        f"program has held SQLite's lock on it for {self.timeout:g} "
+                        "s (an sqlite3 shell or database browser with a transaction "
+                        "open?). Close it and try again."
+                    ) from None
+                time.sleep(0.05)
+
+    def _open_once(self):
+        self._conn = connect(
+            self._file,
+            self.path,
+            readonly=self.readonly,
+            busy_timeout=min(_SLICE, self.timeout),
+        )
+        version = self._check()
+        if version == 1:
+            if self.readonly:
+                self._read_v1_in_memory()
+            else:
+                with transaction(self._conn):
+                    _schema.migrate_v1(self._conn)
+                self._check()
+        if not self.readonly:
+            # WAL with synchronous=FULL: a commit is on disk when it
+            # returns, and readers (an export) never block the writer.
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+        self._opened = True
 
     def _read_v1_in_memory(self):
         memory = sqlite3.connect(":memory:", isolation_level=None)
@@ -146,7 +179,9 @@ class JournalCore:
         conn = self._conn
         with transaction(conn, "DEFERRED"):  # one consistent snapshot
             status = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if status != "ok":
+            # A value its schema forbids: the checks below say which.
+            constraint = "constraint" in status
+            if status != "ok" and not constraint:
                 raise JournalError(
                     f"{self.path!r} is a corrupt SQLite file ({status}). It was "
                     "left untouched; the sqlite3 shell's .recover command may "
@@ -185,6 +220,8 @@ class JournalCore:
             problems = _schema.structure_problems(conn, "main", version)
             if not problems:
                 problems = _schema.value_problems(conn, "main", version)
+            if constraint and not problems:
+                problems = [status]
             if problems:
                 raise self._damaged(problems)
         return version
@@ -390,7 +427,7 @@ class JournalCore:
         """
         conn, self._conn = self._conn, None
         if conn is not None:
-            if not self.readonly:
+            if not self.readonly and self._opened:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("PRAGMA busy_timeout = 100")
                     conn.execute("PRAGMA journal_mode=DELETE")

@@ -154,10 +154,8 @@ class Journal(JournalReading, JournalCore):
                     f"row_keys has {len(row_keys)} keys for a pool of {n_pool} rows."
                 )
         learner_repr, params = learner_config(learner)
-        previous = None
 
         def change():
-            nonlocal previous
             known = self.meta("pool_fingerprint")
             if known is None:
                 self._set_meta("pool_fingerprint", fingerprint)
@@ -172,9 +170,11 @@ class Journal(JournalReading, JournalCore):
                     "order) or a new journal."
                 )
             if self.session_ is None:
-                previous = self._conn.execute(
-                    "SELECT params FROM sessions ORDER BY id DESC LIMIT 1"
+                last = self._conn.execute(
+                    "SELECT params FROM sessions WHERE params IS NOT NULL "
+                    "ORDER BY id DESC LIMIT 1"
                 ).fetchone()
+                self._previous_params = None if last is None else last[0]
                 self.session_ = self._conn.execute(
                     "INSERT INTO sessions (started, pid, host, learner, params) "
                     "VALUES (?, ?, ?, ?, ?)",
@@ -197,10 +197,12 @@ class Journal(JournalReading, JournalCore):
             self.session_ = session
             raise
         self._fingerprint = fingerprint
-        if previous is not None and params is not None and previous[0] != params:
+        before = self._previous_params
+        if before is not None and params is not None and before != params:
+            self._previous_params = params  # say it once per session
             warnings.warn(
                 f"The learner differs from the previous session's in {self.path!r} "
-                f"(was {previous[0]}, now {params}); resuming with the new one.",
+                f"(was {before}, now {params}); resuming with the new one.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -401,7 +403,6 @@ class Journal(JournalReading, JournalCore):
                 session=self.session_,
                 source=row[8],
             )
-            restored = None
             if kind in _log.LABEL_CHANGES:
                 top = _log.live_top(self._conn, index)
                 if top is None or top[1] == "remove":
@@ -411,7 +412,8 @@ class Journal(JournalReading, JournalCore):
                     self._forget_type_if_empty()
                 else:
                     _log.set_current(self._conn, index, top[0])
-                    restored = decode_label(top[2])
+            now = _log.current(self._conn, index)
+            restored = None if now is None else decode_label(now[1])
             (entry,) = [e for e in _log.history(self._conn, index) if e["seq"] == seq]
             return {**entry, "restored": restored}
 

@@ -57,8 +57,9 @@ def storage_error(exc, path, doing):
         )
     elif name.startswith("SQLITE_IOERR"):
         why = (
-            "the disk reported an I/O error (a full or failing disk, or a removed "
-            "drive). Check the disk, then try again"
+            "the disk refused the write: it is full, a file-size limit was "
+            "reached, or it is failing or was removed. Free some space or check "
+            "the disk, then try again"
         )
     elif name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         why = (
