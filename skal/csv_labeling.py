@@ -16,7 +16,12 @@ from collections import defaultdict
 import numpy as np
 
 from skal._files import same_file, text_output
-from skal.journal import Journal, JournalLabelError, row_fingerprints
+from skal.journal import (
+    Journal,
+    JournalLabelError,
+    pool_fingerprint,
+    row_fingerprints,
+)
 
 __all__ = [
     "correct_labels",
@@ -95,11 +100,6 @@ def _load(path, classes, text_column, feature_columns, label_column):
         for i, row in enumerate(rows):
             value = (row[label_column] or "").strip()
             if value:
-                if value not in classes:
-                    raise ValueError(
-                        f"{path!r} row {i + 2} is labeled {value!r}, which is not "
-                        f"one of the classes {classes}."
-                    )
                 known[i] = value
     keys = _row_keys(columns, rows, label_column)
     return classes, X, known, shown, keys
@@ -144,19 +144,57 @@ def default_journal_path(csv_path):
     return root + ".journal.sqlite"
 
 
-def _open_bound(path, journal, classes, X, keys, *, fixing=False):
-    """The journal, bound to the CSV's pool with its classes and row keys."""
+def _command(path, classes, journal, options):
+    """The ``skal label`` command line for this CSV, to quote in errors."""
+    import shlex
+
+    words = ["skal", "label", os.fspath(path), "--classes", ",".join(classes)]
+    if options.get("text_column") is not None:
+        words += ["--text-column", options["text_column"]]
+    if options.get("feature_columns") is not None:
+        words += ["--feature-columns", ",".join(options["feature_columns"])]
+    if options.get("label_column", "label") != "label":
+        words += ["--label-column", options["label_column"]]
+    if os.fspath(journal) != default_journal_path(path):
+        words += ["--journal", os.fspath(journal)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _open_bound(path, journal, classes, X, keys, *, fixing=False, check=None, **opts):
+    """The journal, bound to the CSV's pool with its classes and row keys;
+    ``check(journal)`` runs first, so that a refusal records no session."""
     j = Journal(journal)
     try:
+        known = j.meta("pool_fingerprint")
+        if known is not None and known != pool_fingerprint(X):
+            raise ValueError(
+                f"The rows of {os.fspath(path)!r} are not those the journal "
+                f"{os.fspath(journal)!r} was written for (it had {j.meta('n_pool')} "
+                f"rows, the CSV has {len(X)}): rows were added, removed, edited or "
+                "re-ordered, and the journal's row numbers would label the wrong "
+                "rows. Restore the CSV as it was, or use a new --journal. "
+                "(--export-only and --show-labels find rows by their contents and "
+                "still work on a re-sorted CSV.)"
+            )
+        if check is not None:
+            check(j)
         j.bind(X, classes=classes, row_keys=keys)
     except JournalLabelError as exc:
         if not fixing:
             j.close()
-            first = exc.problems[0]["index"]
+            bad = exc.problems
+            shown = "; ".join(
+                f"row {p['index']} is labeled {p['label']!r}" for p in bad[:5]
+            )
+            more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+            fixes = " ".join(f"--relabel {p['index']}=LABEL" for p in bad[:5])
             raise JournalLabelError(
-                f"{exc} From here: skal label {path} --classes {','.join(classes)} "
-                f"--relabel {first}={classes[0]} (or --remove {first}).",
-                exc.problems,
+                f"The journal {os.fspath(journal)!r} holds labels that are not "
+                f"among the classes {classes}: {shown}{more}. Correct them (the "
+                "journal keeps the old ones in its history), e.g.\n  "
+                f"{_command(path, classes, journal, opts)} {fixes}\nor remove "
+                "them with --remove ROW, or undo the latest answers with --undo.",
+                bad,
             ) from None
     except BaseException:
         j.close()
@@ -282,20 +320,40 @@ def label_csv(
         )
     if oracle is None:
         oracle = TerminalOracle(classes, feature_names=shown)
-    j = _open_bound(path, journal, classes, X, keys)
-    ended = False
-    try:
+    y = np.full(len(X), -1, dtype=object)
+
+    def take_csv_labels(j):
         # A row the journal ever labeled is the journal's: a correction or a
         # removal there must not be undone by the CSV's old label.
-        touched = {
-            e["index"]
-            for e in j.history()
-            if e["kind"] in ("label", "relabel", "remove")
-        }
-        y = np.full(len(X), -1, dtype=object)
-        for i, value in known.items():
-            if i not in touched:
-                y[i] = value
+        touched = set()
+        if j is not None:
+            touched = {
+                e["index"]
+                for e in j.history()
+                if e["kind"] in ("label", "relabel", "remove")
+            }
+        for i, value in sorted(known.items()):
+            if i in touched:
+                continue
+            if value not in classes:
+                raise ValueError(
+                    f"{os.fspath(path)!r} line {i + 2} (sample {i}) is labeled "
+                    f"{value!r} in its {label_column!r} column, which is not one "
+                    f"of the classes {classes}. Fix that cell, or pass the classes "
+                    "it uses."
+                )
+            y[i] = value
+
+    if not os.path.exists(journal):
+        take_csv_labels(None)  # before a typo can create a journal
+    options = {
+        "text_column": text_column,
+        "feature_columns": feature_columns,
+        "label_column": label_column,
+    }
+    j = _open_bound(path, journal, classes, X, keys, check=take_csv_labels, **options)
+    ended = False
+    try:
         loop = AnnotationLoop(
             learner, X, oracle, y=y, budget=budget, journal=j, verbose=verbose
         )
@@ -358,8 +416,9 @@ def _labeled_rows(path, journal, label_column):
             for i, why in missing[:5]
         )
         more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
+        rows_ = "row" if len(missing) == 1 else "rows"
         raise ValueError(
-            f"{len(missing)} labeled rows of the journal {os.fspath(journal)!r} "
+            f"{len(missing)} labeled {rows_} of the journal {os.fspath(journal)!r} "
             f"cannot be found in {os.fspath(path)!r}: {shown}{more}. The CSV was "
             "edited since they were labeled (or its --label-column differs). "
             "Restore those rows, or use the CSV as it was when labeled; if no "
@@ -580,12 +639,15 @@ def correct_labels(
                 f"Row {row} is not a row of {os.fspath(path)!r}: rows are numbered "
                 f"0 to {len(X) - 1}, as shown while labeling ('sample N')."
             )
-    changes = []
-    with _open_bound(path, journal, classes, X, keys, fixing=True) as j:
-        current = dict(j.labels())
-        unlabeled = sorted(r for r in remove if r not in current)
+
+    def check(j):
+        unlabeled = sorted(set(remove) - {i for i, _ in j.labels()})
         if unlabeled:
             raise ValueError(f"Rows {unlabeled} have no label to remove.")
+
+    changes = []
+    with _open_bound(path, journal, classes, X, keys, fixing=True, check=check) as j:
+        current = dict(j.labels())
         for row, label in relabel.items():
             if row in current:
                 old = j.relabel(row, label)

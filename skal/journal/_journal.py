@@ -89,6 +89,22 @@ class Journal(JournalReading, JournalCore):
     skal.journal.JournalError: The journal ... belongs to another pool: ...
     """
 
+    # The reading and closing methods live in their topic modules; named
+    # here too, so that the API reference lists them with the class.
+    meta = JournalReading.meta
+    labels = JournalReading.labels
+    n_labels = JournalReading.n_labels
+    answers = JournalReading.answers
+    history = JournalReading.history
+    indices = JournalReading.indices
+    open_round = JournalReading.open_round
+    next_round = JournalReading.next_round
+    row_fingerprints = JournalReading.row_fingerprints
+    invalid_labels = JournalReading.invalid_labels
+    export_csv = JournalReading.export_csv
+    close = JournalCore.close
+    closed = JournalCore.closed
+
     # ------------------------------------------------------------- binding
     def bind(self, X, learner=None, *, classes=None, row_keys=None):
         """Tie the journal to a pool and start a session.
@@ -202,7 +218,7 @@ class Journal(JournalReading, JournalCore):
             self._previous_params = params  # say it once per session
             warnings.warn(
                 f"The learner differs from the previous session's in {self.path!r} "
-                f"(was {before}, now {params}); resuming with the new one.",
+                f"({_changes(before, params)}); resuming with the new one.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -526,6 +542,16 @@ class Journal(JournalReading, JournalCore):
         # main file each round keeps a copied .sqlite file (without its -wal)
         # from missing more than the current round.
         self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _changes(before, after):
+    """The parameters that differ, as ``name: old -> new``."""
+    try:
+        old, new = json.loads(before), json.loads(after)
+    except ValueError:
+        return f"was {before}, now {after}"
+    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys)
 
 
 def _bad_labels_message(path, problems):
