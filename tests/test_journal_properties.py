@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skal.csv_labeling._export import match_rows
+from skal._csv import match_rows
 from skal.journal import pool_fingerprint, row_fingerprints
 from skal.journal._labels import decode_label, encode_label, plain_label
 

@@ -1,20 +1,26 @@
-"""Reading a CSV for ``skal label``: its pool, the labels it has, the key
-that identifies each row, and the journal bound to it."""
+"""The helpers of :mod:`skal.csv_labeling`: reading a CSV (its pool, the
+labels it has, the key that identifies each row), opening its journal, and
+finding labeled rows again by their contents."""
 
 import csv
 import json
 import os
+from collections import defaultdict
 
 import numpy as np
 
 from skal._files import same_file
-from skal.journal import Journal, JournalLabelError, pool_fingerprint
+from skal.journal import Journal, JournalLabelError, pool_fingerprint, row_fingerprints
 
 __all__ = [
     "check_export",
     "command",
-    "default_journal_path",
+    "describe_undo",
+    "feature_matrix",
+    "journal_path_for",
+    "labeled_rows",
     "load",
+    "match_rows",
     "open_bound",
     "read_csv",
     "row_keys",
@@ -110,25 +116,8 @@ def check_export(export, path, journal):
             )
 
 
-def default_journal_path(csv_path):
-    """The journal file ``skal label`` uses for a CSV: ``<name>.journal.sqlite``.
-
-    Parameters
-    ----------
-    csv_path : str or path-like
-        The CSV being labeled.
-
-    Returns
-    -------
-    path : str
-        The CSV's path with ``.journal.sqlite`` in place of its extension.
-
-    Examples
-    --------
-    >>> from skal.csv_labeling import default_journal_path
-    >>> default_journal_path("data/reviews.csv")
-    'data/reviews.journal.sqlite'
-    """
+def journal_path_for(csv_path):
+    """``<csv name>.journal.sqlite`` next to the CSV."""
     root, _ = os.path.splitext(os.fspath(csv_path))
     return root + ".journal.sqlite"
 
@@ -144,7 +133,7 @@ def command(path, classes, journal, options):
         words += ["--feature-columns", ",".join(options["feature_columns"])]
     if options.get("label_column", "label") != "label":
         words += ["--label-column", options["label_column"]]
-    if os.fspath(journal) != default_journal_path(path):
+    if os.fspath(journal) != journal_path_for(path):
         words += ["--journal", os.fspath(journal)]
     return " ".join(shlex.quote(w) for w in words)
 
@@ -189,3 +178,74 @@ def open_bound(path, journal, classes, X, keys, *, fixing=False, check=None, **o
         j.close()
         raise
     return j
+
+
+def match_rows(indices, stored, current):
+    """Map journal rows to CSV positions by fingerprint: the same position
+    if the row is still there, else the first unclaimed row with the same
+    contents. Returns the mapping and the rows not found, with why."""
+    positions, missing, pending = {}, [], []
+    for i in indices:
+        if stored.get(i) is None:
+            missing.append((i, "no fingerprint was recorded for it"))
+        elif i < len(current) and current[i] == stored[i]:
+            positions[i] = i
+        else:
+            pending.append(i)
+    if pending:
+        claimed = set(positions.values())
+        free = defaultdict(list)
+        for p, fingerprint in enumerate(current):
+            if p not in claimed:
+                free[fingerprint].append(p)
+        for i in pending:
+            spots = free.get(stored[i])
+            if spots:
+                positions[i] = spots.pop(0)
+            else:
+                missing.append((i, "no row of the CSV has its contents any more"))
+    return positions, missing
+
+
+def labeled_rows(path, journal, label_column):
+    columns, rows = read_csv(path)
+    with Journal(journal, readonly=True) as j:
+        labels = dict(j.labels())
+        stored = j.row_fingerprints()
+        counts = defaultdict(int)
+        trail = defaultdict(list)
+        for entry in j.history():
+            counts[entry["index"]] += 1
+            if entry["kind"] in ("label", "relabel") and not entry["undone"]:
+                trail[entry["index"]].append(entry["label"])
+    current = row_fingerprints(row_keys(columns, rows, label_column))
+    positions, missing = match_rows(sorted(labels), stored, current)
+    if missing:
+        shown = "; ".join(
+            f"row {i} (line {i + 2} when labeled {labels[i]!r}): {why}"
+            for i, why in missing[:5]
+        )
+        more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
+        rows_ = "row" if len(missing) == 1 else "rows"
+        raise ValueError(
+            f"{len(missing)} labeled {rows_} of the journal {os.fspath(journal)!r} "
+            f"cannot be found in {os.fspath(path)!r}: {shown}{more}. The CSV was "
+            "edited since they were labeled (or its --label-column differs). "
+            "Restore those rows, or use the CSV as it was when labeled; if no "
+            "fingerprint was recorded (a journal of skal 0.1), run `skal label` "
+            "once on the original CSV first."
+        )
+    return columns, rows, labels, positions, counts, trail
+
+
+def describe_undo(done):
+    kind, row = done["kind"], done["index"]
+    now = "unlabeled" if done["restored"] is None else repr(done["restored"])
+    if kind == "label":
+        return f"row {row}: undid the label {done['label']!r} (now {now})"
+    if kind == "relabel":
+        return f"row {row}: undid the correction to {done['label']!r} (now {now})"
+    if kind == "remove":
+        return f"row {row}: undid the removal of {done['previous']!r} (now {now})"
+    what = "skip" if kind == "skip" else "don't know"
+    return f"row {row}: undid the {what}"
