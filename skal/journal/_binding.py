@@ -139,6 +139,8 @@ class JournalBinding:
             raise JournalLabelError(_bad_labels_message(self.path, problems), problems)
 
     def _bind_rows(self, X, row_keys):
+        if row_keys is None and self._fingerprint is not None:
+            return  # bound again, to the same pool: its rows are known
         scheme = self.meta("row_keys")
         wanted = "given" if row_keys is not None else "pool"
         if row_keys is None and scheme == "given":
