@@ -368,7 +368,13 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
         return self._space
 
     def _features(self, X, what):
-        """Rows of X in the learner's feature space (see :mod:`skal._features`)."""
+        """Rows of X in the learner's feature space (see :mod:`skal._features`).
+
+        Distances are computed on the client: rows of a dask pool (the top
+        candidates, or the whole pool for a ranked batch) are fetched first.
+        """
+        if is_dask_array(X):
+            X = X.compute()
         return self._space_for().features(X, model_ready=self._ready(), what=what)
 
     def _labeled_features(self, what):

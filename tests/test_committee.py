@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skal import CommitteeSampler, scoring
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 MEASURES = [
     "vote_entropy",
@@ -390,13 +391,6 @@ def test_bad_input_names_the_parameter_and_the_fix(iris, kwargs, error, match):
 
 
 # ------------------------------------------------------------ conformance
-def _expected_failures(estimator):
-    return {
-        "check_classifiers_classes": (
-            "labels {-1, 1}: -1 marks unlabeled rows, so only one class is "
-            "labeled; sklearn exempts its own semi-supervised estimators by name"
-        )
-    }
 
 
 @parametrize_with_checks(
@@ -406,7 +400,7 @@ def _expected_failures(estimator):
             [LogisticRegression(), GaussianNB()], measure="mutual_information"
         ),
     ],
-    expected_failed_checks=_expected_failures,
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_conformance(estimator, check):
     check(estimator)

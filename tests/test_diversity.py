@@ -26,6 +26,7 @@ from skal.selection import (
     ranked_batch,
     representatives,
 )
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 # Small integer grids make duplicates and equal distances (ties) common.
 points_st = st.integers(2, 40).flatmap(
@@ -413,9 +414,7 @@ def test_grid_search_over_the_batch_parameters():
         _learner(batch_mode="cluster"),
         _learner(batch_mode="ranked", cold_start="kcenter"),
     ],
-    expected_failed_checks=lambda est: {
-        "check_classifiers_classes": "-1 marks unlabeled rows when budget is None"
-    },
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_compatible_with_diversity(estimator, check):
     check(estimator)

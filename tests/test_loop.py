@@ -14,13 +14,7 @@ from skal.loop import AnnotationLoop, annotate
 from skal.oracles import SKIP, STOP, UNKNOWN, KnownLabels, Oracle
 from skal.stopping import BudgetSpent, TargetScore
 
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    y_known = np.full_like(y, -1)
-    y_known[[0, 50, 100]] = y[[0, 50, 100]]
-    return X, y, y_known
+# `iris` (one labeled flower per species) comes from conftest.py.
 
 
 def make_learner(**kw):

@@ -6,7 +6,6 @@ import io
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 from skal import UncertaintySamplingClassifier
@@ -142,13 +141,7 @@ def test_png_encoding_round_trips():
 ipywidgets = pytest.importorskip("ipywidgets")
 from skal.widget import WidgetOracle, png_bytes  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    y_known = np.full_like(y, -1)
-    y_known[[0, 50, 100]] = y[[0, 50, 100]]
-    return X, y, y_known
+# `iris` (one labeled flower per species) comes from conftest.py.
 
 
 def widget_loop(iris, tmp_path, **kw):

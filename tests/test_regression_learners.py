@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skal import CommitteeRegressor, UncertaintySamplingRegressor
 from skal.scoring import committee_variance
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 
 @pytest.fixture(scope="module")
@@ -231,12 +232,6 @@ def test_budget_with_nan_targets_is_refused(line):
 
 
 # ------------------------------------------------------------ conformance
-def _expected_failures(estimator):
-    return {
-        "check_supervised_y_no_nan": (
-            "NaN marks unlabeled rows, so an all-NaN y is a valid cold start"
-        )
-    }
 
 
 @parametrize_with_checks(
@@ -245,7 +240,7 @@ def _expected_failures(estimator):
         CommitteeRegressor(LinearRegression(), n_members=3),
         CommitteeRegressor([LinearRegression(), DecisionTreeRegressor()]),
     ],
-    expected_failed_checks=_expected_failures,
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_conformance(estimator, check):
     check(estimator)

@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skal import RandomSampler, RepresentativeSampler, UncertaintySamplingClassifier
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 METHODS = ["kcenter", "kmeans", "density"]
 
@@ -179,11 +180,7 @@ def test_errors_name_the_parameter_and_the_fix(blobs):
 
 @parametrize_with_checks(
     [_sampler(method=m) for m in METHODS] + [RepresentativeSampler(Ridge())],
-    expected_failed_checks=lambda est: (
-        {"check_classifiers_classes": "-1 marks unlabeled rows when budget is None"}
-        if is_classifier(est)
-        else {"check_supervised_y_no_nan": "NaN marks unlabeled regression targets"}
-    ),
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

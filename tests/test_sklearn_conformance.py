@@ -3,7 +3,7 @@ Pipelines, cross-validation, grid search, pandas and sparse inputs."""
 
 import numpy as np
 import pytest
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -13,21 +13,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skal import RandomSampler, UncertaintySamplingClassifier
-
-# -1 marks unlabeled rows (scikit-learn's semi-supervised convention);
-# sklearn's own check special-cases its semi-supervised estimators by name.
-MINUS_ONE_IS_UNLABELED = {
-    "check_classifiers_classes": (
-        "labels {-1, 1}: -1 marks unlabeled rows when budget is None "
-        "(with budget set, -1 is an ordinary class)"
-    ),
-}
-NAN_IS_UNLABELED = {
-    "check_supervised_y_no_nan": (
-        "NaN marks unlabeled regression targets; an all-NaN y is a valid cold start"
-    ),
-}
+from skal import RandomSampler, SelfTraining, UncertaintySamplingClassifier
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 ESTIMATORS = [
     UncertaintySamplingClassifier(LogisticRegression(), measure=strategy)
@@ -35,14 +22,11 @@ ESTIMATORS = [
 ] + [
     RandomSampler(LogisticRegression()),
     RandomSampler(Ridge()),
+    UncertaintySamplingClassifier(LogisticRegression(), self_training=SelfTraining()),
 ]
 
 
-def _expected_failures(estimator):
-    return MINUS_ONE_IS_UNLABELED if is_classifier(estimator) else NAN_IS_UNLABELED
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=sklearn_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

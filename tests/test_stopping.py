@@ -175,12 +175,7 @@ def test_stabilizing_predictions_stops_a_real_loop_before_the_pool_is_spent():
     assert len(crit.kappas_) == len(loop.history_)
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    y_known = np.full_like(y, -1)
-    y_known[[0, 50, 100]] = y[[0, 50, 100]]
-    return X, y, y_known
+# `iris` (one labeled flower per species) comes from conftest.py.
 
 
 def test_budget_spent_never_lets_the_loop_buy_more(iris):

@@ -124,8 +124,8 @@ def deficiency(n_labeled, scores, baseline_n_labeled, baseline_scores, full_scor
     0.5
     >>> deficiency(n, [0.5, 0.7, 0.8], n, [0.5, 0.7, 0.8], full_score=0.9)
     1.0
-    >>> deficiency(n, [0.9, 0.95, 0.95], n, [0.5, 0.7, 0.8], full_score=0.9)
-    0.12
+    >>> round(deficiency(n, [0.9, 0.95, 0.95], n, [0.5, 0.7, 0.8], full_score=0.9), 4)
+    0.0474
     """
     gaps = _gaps(n_labeled, scores, baseline_n_labeled, baseline_scores, full_score)
     if gaps is None:

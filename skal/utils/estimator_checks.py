@@ -37,9 +37,11 @@ from sklearn.base import clone, is_classifier
 
 __all__ = [
     "CHECKS",
+    "SKLEARN_EXPECTED_FAILURES",
     "check_learner",
     "learner_checks",
     "parametrize_with_checks",
+    "sklearn_expected_failures",
 ]
 
 
@@ -101,9 +103,10 @@ def _query(learner, k):
 
 def _assert_same(a, b, what):
     np.testing.assert_array_equal(a[0], b[0], err_msg=f"{what}: different batches")
-    # Distances computed in other chunks differ in the last bits.
+    # Distances (and float32 networks) computed in other chunks differ in
+    # the last bits; the batch itself must not change.
     np.testing.assert_allclose(
-        a[1], b[1], rtol=1e-7, atol=1e-12, err_msg=f"{what}: different scores"
+        a[1], b[1], rtol=1e-5, atol=1e-9, err_msg=f"{what}: different scores"
     )
 
 
@@ -392,3 +395,40 @@ def parametrize_with_checks(learners, *, data=None, expected_failed_checks=None)
                 )
             )
     return pytest.mark.parametrize("learner, check", cases)
+
+
+#: scikit-learn's estimator checks that a skal learner fails by design, with
+#: the reason; pass :func:`sklearn_expected_failures` as
+#: ``expected_failed_checks`` to
+#: :func:`sklearn.utils.estimator_checks.parametrize_with_checks`.
+SKLEARN_EXPECTED_FAILURES = {
+    "classifier": {
+        "check_classifiers_classes": (
+            "labels {-1, 1}: -1 marks unlabeled rows when budget is None, so "
+            "only one class is labeled (with budget set, -1 is an ordinary "
+            "class); scikit-learn exempts its own semi-supervised estimators by "
+            "name"
+        ),
+    },
+    "regressor": {
+        "check_supervised_y_no_nan": (
+            "NaN marks unlabeled regression targets: an all-NaN y is a valid cold start"
+        ),
+    },
+}
+
+
+def sklearn_expected_failures(estimator):
+    """The scikit-learn checks ``estimator`` fails by design, with reasons.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal import UncertaintySamplingClassifier
+    >>> from skal.utils.estimator_checks import sklearn_expected_failures
+    >>> list(sklearn_expected_failures(
+    ...     UncertaintySamplingClassifier(LogisticRegression())))
+    ['check_classifiers_classes']
+    """
+    kind = "classifier" if is_classifier(estimator) else "regressor"
+    return dict(SKLEARN_EXPECTED_FAILURES[kind])

@@ -25,6 +25,7 @@ from skal.neural import (
 )
 from skal.neural.badge import kmeans_plusplus_batch
 from skal.scoring import MEASURES, consensus_entropy, feed, mean_std, mutual_information
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 #: The measures MCDropoutClassifier takes on its passes, fed as it feeds them.
 MC_DROPOUT_MEASURES = {
@@ -153,11 +154,7 @@ def test_gradient_embedding_checks_the_embedding_shape():
 # ------------------------------------------------------------------ BADGE
 @parametrize_with_checks(
     [BADGEClassifier(LogisticRegression(), feature_space="model")],
-    expected_failed_checks=lambda est: {
-        "check_classifiers_classes": (
-            "labels {-1, 1}: -1 marks unlabeled rows when budget is None"
-        )
-    },
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_badge_is_a_scikit_learn_estimator(estimator, check):
     check(estimator)
