@@ -22,8 +22,12 @@ import numpy as np
 from sklearn.base import is_classifier
 
 from skal import _labels
+from skal.callbacks import Callback
 
 __all__ = ["Callback", "RoundEngine", "SKIP", "STOP", "UNKNOWN", "simulate"]
+
+# Callback lives in skal.callbacks with the ready-made ones; it is part of
+# the engine's interface, so it is importable from here too.
 
 
 class _Marker:
@@ -45,58 +49,6 @@ SKIP = _Marker("SKIP", "Skip this sample for now.")
 UNKNOWN = _Marker("UNKNOWN", "Don't know: never ask this sample again.")
 #: Answer ending the session; labels given so far are kept.
 STOP = _Marker("STOP", "Stop the session.")
-
-
-class Callback:
-    """Base class of round-engine callbacks; every event is a no-op.
-
-    Override what you need. Events, in order:
-
-    - ``on_start(engine)``: once, before the first query;
-    - ``on_round_begin(engine, indices, scores)``: a batch was queried;
-    - ``on_answer(engine, index, answer)``: a validated answer (a label,
-      :data:`SKIP` or :data:`UNKNOWN`) about to be applied; raising here
-      refuses it (a journal that cannot write, say) and leaves the engine
-      as it was;
-    - ``on_model_change(engine)``: the learner was retrained (and once at the
-      start if it has a model); stopping criteria decide here;
-    - ``on_round_end(engine, record)``: the round's record, as appended to
-      ``engine.history_``;
-    - ``on_end(engine)``: once, when the engine stops.
-
-    ``max_new_labels(engine)`` may return how many more labels the callback
-    allows (None: no limit); the engine never queries more than that.
-
-    Examples
-    --------
-    >>> from skal.engine import Callback
-    >>> class CountRounds(Callback):
-    ...     def __init__(self):
-    ...         self.n_rounds = 0
-    ...     def on_round_end(self, engine, record):
-    ...         self.n_rounds += 1
-    """
-
-    def on_start(self, engine):
-        pass
-
-    def on_round_begin(self, engine, indices, scores):
-        pass
-
-    def on_answer(self, engine, index, answer):
-        pass
-
-    def on_model_change(self, engine):
-        pass
-
-    def on_round_end(self, engine, record):
-        pass
-
-    def on_end(self, engine):
-        pass
-
-    def max_new_labels(self, engine):
-        return None
 
 
 class RoundEngine:
@@ -122,7 +74,7 @@ class RoundEngine:
     first_batch_size : int, default=None
         Samples of the first round (a simulation's ``n_initial``).
     callbacks : list of Callback, default=None
-        See :class:`Callback`.
+        See :class:`~skal.callbacks.Callback`.
     labels : dict, default=None
         Labels known before the first round that the learner was not taught
         (e.g. a single class): they are taught as soon as they can train it.

@@ -16,7 +16,8 @@ from sklearn.base import is_classifier
 
 from skal import _labels
 from skal._data import as_rows, n_rows
-from skal.engine import SKIP, UNKNOWN, Callback, RoundEngine
+from skal.callbacks import Callback
+from skal.engine import SKIP, UNKNOWN, RoundEngine
 from skal.stopping import as_criterion
 
 __all__ = ["AnnotationLoop", "JournalRecorder", "annotate"]
@@ -130,7 +131,7 @@ class AnnotationLoop:
         :class:`~skal.journal.Journal` object is used as is and left open.
         None: no journal (answers live in memory only).
     callbacks : Callback, callable or list of those, default=None
-        Engine callbacks (:class:`skal.engine.Callback`); a plain function is
+        Engine callbacks (:class:`skal.callbacks.Callback`); a plain function is
         called as ``f(loop, record)`` after every round, ``record`` being the
         round's entry of ``history_``. A callback can end the loop with
         ``loop.stop(reason)``.

@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state
 from skal._data import as_rows, take_rows
 from skal.base import BaseActiveLearner
 from skal.baseline import RandomSampler
-from skal.engine import Callback
+from skal.callbacks import ScoreEachModel
 from skal.evaluation.results import LearningCurveResults
 from skal.scoring import measures_for
 from skal.uncertainty import UncertaintySamplingClassifier
@@ -168,24 +168,6 @@ def _named_learners(learners):
     return named
 
 
-class _ScoreEachModel(Callback):
-    """Scores each model of a simulation on the test split, the moment it is
-    trained: a warm-started network or a committee cannot be rebuilt
-    afterwards from the labels."""
-
-    def __init__(self, X_test, y_test, scorer):
-        self.X_test = X_test
-        self.y_test = y_test
-        self.scorer = scorer
-        self.curve = {}
-
-    def on_model_change(self, engine):
-        learner = engine.learner
-        self.curve[int(learner.n_labeled_)] = float(
-            self.scorer(learner, self.X_test, self.y_test)
-        )
-
-
 def _run_one(learner, X, y, train, test, seed, scoring, limit_threads):
     """One learner on one repeat: its learning curve."""
     with _thread_limit(limit_threads):
@@ -193,7 +175,7 @@ def _run_one(learner, X, y, train, test, seed, scoring, limit_threads):
         X_train, y_train = take_rows(X, train), y[train]
         X_test, y_test = take_rows(X, test), y[test]
         scorer = check_scoring(learner, scoring=scoring)
-        recorder = _ScoreEachModel(X_test, y_test, scorer)
+        recorder = ScoreEachModel(X_test, y_test, scorer)
         learner.set_params(
             random_state=seed, callbacks=[*(learner.callbacks or []), recorder]
         )
