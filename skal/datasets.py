@@ -26,8 +26,18 @@ __all__ = [
 ]
 
 #: Names that :func:`load_dataset` accepts besides paths: scikit-learn's
-#: shipped classification sets, and a seeded synthetic one.
-DATASETS = ("digits", "wine", "breast_cancer", "iris", "synthetic")
+#: shipped classification sets, and seeded generated ones (see
+#: :func:`load_dataset`): a plain one and three harder ones.
+DATASETS = (
+    "digits",
+    "wine",
+    "breast_cancer",
+    "iris",
+    "synthetic",
+    "imbalanced",
+    "many_classes",
+    "noisy",
+)
 
 # IDX type codes (the third byte of the magic number) and their big-endian
 # numpy dtypes, from the format's description on the MNIST page.
@@ -51,10 +61,13 @@ def load_dataset(name="digits", *, label_column=None, labels=None):
     ----------
     name : str or path-like, default="digits"
         One of :data:`DATASETS` ("digits", "wine", "breast_cancer", "iris":
-        shipped with scikit-learn; "synthetic": a seeded 4-class
-        :func:`~sklearn.datasets.make_classification` problem of 1000
-        samples), or the path of a ``.csv`` file (see :func:`load_csv`) or of
-        an IDX image file (see :func:`load_mnist`; ``.gz`` accepted).
+        shipped with scikit-learn; generated with
+        :func:`~sklearn.datasets.make_classification`, seeded: "synthetic",
+        4 classes and 1000 samples; "imbalanced", 2 classes at 10:1 and
+        2000 samples; "many_classes", 20 classes and 3000 samples; "noisy",
+        4 classes and 2000 samples of which 10% carry a wrong label), or the
+        path of a ``.csv`` file (see :func:`load_csv`) or of an IDX image file
+        (see :func:`load_mnist`; ``.gz`` accepted).
     label_column : int or str, default=None
         For a CSV: the label column (see :func:`load_csv`).
     labels : str or path-like, default=None
@@ -113,6 +126,46 @@ def _load_named(name):
             class_sep=1.5,
             random_state=0,
         )
+    if name == "imbalanced":
+        # Two classes at 10:1; the rare one is easy to miss at first.
+        return datasets.make_classification(
+            n_samples=2000,
+            n_features=20,
+            n_informative=6,
+            n_redundant=2,
+            weights=[10 / 11],
+            class_sep=1.0,
+            random_state=1,
+        )
+    if name == "many_classes":
+        # 20 classes: a cold start cannot cover them all with few labels.
+        return datasets.make_classification(
+            n_samples=3000,
+            n_features=30,
+            n_informative=15,
+            n_redundant=5,
+            n_classes=20,
+            n_clusters_per_class=1,
+            class_sep=2.0,
+            random_state=2,
+        )
+    if name == "noisy":
+        # 10% of the labels are wrong (a random other class): uncertainty
+        # sampling is drawn to them.
+        X, y = datasets.make_classification(
+            n_samples=2000,
+            n_features=20,
+            n_informative=6,
+            n_redundant=2,
+            n_classes=4,
+            n_clusters_per_class=1,
+            class_sep=1.5,
+            random_state=3,
+        )
+        rng = np.random.default_rng(3)
+        wrong = rng.choice(y.shape[0], y.shape[0] // 10, replace=False)
+        y[wrong] = (y[wrong] + rng.integers(1, 4, wrong.shape[0])) % 4
+        return X, y
     return getattr(datasets, f"load_{name}")(return_X_y=True)
 
 
