@@ -332,7 +332,8 @@ def _add_label_studio(subparsers):
             "whose score is the learner's informativeness, then keep doing so "
             "as annotations arrive (edited or deleted ones correct the "
             "journal). A data-manager tab sorted by that score is created: "
-            "'Label All Tasks' from it asks the most informative task first. "
+            "'Label Tasks As Displayed' from it asks the most informative task "
+            "first. "
             "Ctrl-C stops cleanly; run the same command to resume."
         ),
     )

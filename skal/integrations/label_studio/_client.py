@@ -438,11 +438,33 @@ class LabelStudioClient:
         )
 
     def next_task(self, project, *, view=None):
-        """The task the label stream ("Label All Tasks") opens next."""
+        """The task the label stream opens next, as an annotator gets it.
+
+        Parameters
+        ----------
+        project : int
+            The project's id.
+        view : int, default=None
+            A data-manager tab: the request is then the one its "Label Tasks
+            As Displayed" button sends (the tab's filters and ordering). None
+            asks as "Label All Tasks" does, which follows the project's
+            sampling setting instead.
+
+        Returns
+        -------
+        task : dict
+            The task, with ``id``, ``data`` and ``queue`` (why it was chosen).
+        """
         params = {"id": "next_task", "project": int(project)}
+        body = {}
         if view is not None:
-            params["view"] = int(view)
-        return self.request("POST", "/api/dm/actions", params=params)
+            data = self.request("GET", f"/api/dm/views/{int(view)}/")["data"]
+            params["tabID"] = int(view)
+            body = {
+                "ordering": data.get("ordering") or [],
+                "filters": data.get("filters") or {"conjunction": "and", "items": []},
+            }
+        return self.request("POST", "/api/dm/actions", params=params, json=body)
 
     # ------------------------------------------------------------- webhooks
     def webhooks(self, project):

@@ -15,6 +15,7 @@ import sys
 from skal.integrations.label_studio._client import LabelStudioClient, LabelStudioError
 from skal.integrations.label_studio._config import TEXT_TAGS, choices_target
 from skal.integrations.label_studio._sync import LabelStudioSync
+from skal.journal import JournalError
 
 __all__ = ["build_learner", "run_command"]
 
@@ -186,8 +187,9 @@ def run_command(args):
             tab["shown"] = True
             print(
                 f"  Open {client.url}/projects/{args.project}/data?tab="
-                f"{sync.view_id_} and press 'Label All Tasks': the most "
-                "informative task comes first.",
+                f"{sync.view_id_} and choose 'Label Tasks As Displayed' (the "
+                "arrow beside 'Label All Tasks'): the most informative task "
+                "comes first.",
                 file=out,
                 flush=True,
             )
@@ -212,7 +214,7 @@ def run_command(args):
         )
     except KeyboardInterrupt:
         code = 130
-    except (LabelStudioError, ValueError, TypeError, OSError) as exc:
+    except (LabelStudioError, JournalError, ValueError, TypeError, OSError) as exc:
         print(f"skal label-studio: error: {exc}", file=sys.stderr)
         code = 2
     finally:

@@ -5,7 +5,8 @@ line with them (new labels added, edited ones corrected, deleted ones
 withdrawn), retrains the learner on the current labels, and pushes one
 prediction per task: the model's label and, as its ``score``, the learner's
 informativeness. A data-manager tab sorted by that score, descending, is the
-active-learning order, and "Label All Tasks" from that tab follows it.
+active-learning order, and "Label Tasks As Displayed" from that tab follows
+it ("Label All Tasks" follows the project's sampling setting instead).
 
 A sync compares the whole state on both sides instead of replaying events,
 so it is idempotent: a sync killed at any point is completed by the next
@@ -30,10 +31,35 @@ from skal.integrations.label_studio._webhook import WEBHOOK_ACTIONS, WebhookRece
 __all__ = ["LabelStudioSync", "SyncResult", "VIEW_TITLE"]
 
 #: Title of the data-manager tab skal keeps sorted by informativeness.
-VIEW_TITLE = "skal: most informative first"
+VIEW_TITLE = "skal ranking"
 MODEL_PREFIX = "skal-"
 # Predictions sent per request.
 _CHUNK = 1000
+# Columns skal's tab hides, so that the task's fields and the score show
+# without scrolling (the raw JSON of the data and of the prediction too); the
+# Columns menu shows them again.
+_HIDDEN = [
+    f"tasks:{name}"
+    for name in (
+        "inner_id",
+        "completed_at",
+        "cancelled_annotations",
+        "total_predictions",
+        "annotators",
+        "annotations_results",
+        "annotations_ids",
+        "predictions_model_versions",
+        "predictions_results",
+        "file_upload",
+        "storage_filename",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "avg_lead_time",
+        "draft_exists",
+        "data",
+    )
+]
 
 
 @dataclass
@@ -107,7 +133,7 @@ class LabelStudioSync:
         Numeric data fields to use as features.
     image_size : tuple of int, default=(16, 16)
         Size images are resized to by the built-in image features.
-    view_title : str or None, default="skal: most informative first"
+    view_title : str or None, default="skal ranking"
         The data-manager tab skal creates, sorted by score and showing
         unlabeled tasks; None creates none.
 
@@ -348,6 +374,7 @@ class LabelStudioSync:
         data = {
             "title": self.view_title,
             "ordering": ["-tasks:predictions_score"],
+            "hiddenColumns": {"explore": _HIDDEN, "labeling": _HIDDEN},
             "filters": {
                 "conjunction": "and",
                 "items": [
