@@ -220,7 +220,10 @@ def _add_label(subparsers):
             "at once: stop any time (q, Ctrl-C, or a crash) and run the same "
             "command again to resume. Answer with a class number or name, s to "
             "skip (asked again in a later session), ? for don't know (never "
-            "asked again), q to quit."
+            "asked again), q to quit. Mistakes are corrected with --relabel, "
+            "--remove or --undo (run with the same options as for labeling; "
+            "rows are numbered as shown while labeling, 'sample N'); the journal "
+            "keeps every answer and correction. --show-labels lists the labels."
         ),
     )
     parser.add_argument("csv", help="CSV file with a header row")
@@ -256,26 +259,112 @@ def _add_label(subparsers):
         "--budget", type=int, help="labels to give, all sessions together"
     )
     parser.add_argument(
-        "--export", help="write the labeled rows to this CSV when the session ends"
+        "--export",
+        help="write the labeled rows to this CSV when the session ends (never "
+        "the input CSV or the journal)",
     )
     parser.add_argument(
         "--export-only",
         action="store_true",
         help="only write --export from the journal; ask nothing",
     )
+    fixes = parser.add_argument_group(
+        "corrections (ask nothing; combine with --export or --show-labels)"
+    )
+    fixes.add_argument(
+        "--relabel",
+        action="append",
+        default=[],
+        metavar="ROW=LABEL",
+        help="give row ROW the label LABEL, replacing its label (repeatable)",
+    )
+    fixes.add_argument(
+        "--remove",
+        action="append",
+        default=[],
+        type=int,
+        metavar="ROW",
+        help="remove the label of row ROW: it is unlabeled again (repeatable)",
+    )
+    fixes.add_argument(
+        "--undo",
+        action="count",
+        default=0,
+        help="retract the latest answer or correction still in effect (give it "
+        "twice to undo two)",
+    )
+    fixes.add_argument(
+        "--show-labels",
+        action="store_true",
+        help="print the current labels, how many answers each row had, and "
+        "earlier labels of corrected rows",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    def parse_relabel(items):
+        out = {}
+        for item in items:
+            row, sep, label = item.partition("=")
+            try:
+                row = int(row)
+            except ValueError:
+                row = None
+            if not sep or row is None or not label.strip():
+                raise ValueError(
+                    f"--relabel {item!r}: write it ROW=LABEL, e.g. --relabel 3=pos."
+                )
+            if row in out:
+                raise ValueError(f"--relabel gives row {row} two labels.")
+            out[row] = label.strip()
+        return out
+
     def run(args):
         from skal.csv_labeling import (
+            correct_labels,
             default_journal_path,
             export_labeled_csv,
             label_csv,
+            show_labels,
         )
         from skal.journal import JournalError
 
         journal = args.journal or default_journal_path(args.csv)
+        classes = [c.strip() for c in args.classes.split(",") if c.strip()]
+        columns = {
+            "text_column": args.text_column,
+            "feature_columns": None
+            if args.feature_columns is None
+            else [c.strip() for c in args.feature_columns.split(",")],
+            "label_column": args.label_column,
+        }
+        fixing = args.relabel or args.remove or args.undo
         try:
+            if fixing or args.show_labels:
+                if fixing:
+                    changes = correct_labels(
+                        args.csv,
+                        classes,
+                        journal=journal,
+                        relabel=parse_relabel(args.relabel),
+                        remove=args.remove,
+                        undo=args.undo,
+                        **columns,
+                    )
+                    print("\n".join(changes))
+                    print(f"Journal: {journal} (every earlier answer is kept)")
+                if args.show_labels:
+                    print(
+                        show_labels(
+                            args.csv, journal=journal, label_column=args.label_column
+                        )
+                    )
+                if args.export:
+                    n = export_labeled_csv(
+                        args.csv, journal, args.export, label_column=args.label_column
+                    )
+                    print(f"{n} labeled rows written to {args.export}")
+                return 0
             if args.export_only:
                 if not args.export:
                     raise ValueError("--export-only needs --export FILE.")
@@ -286,19 +375,15 @@ def _add_label(subparsers):
                 return 0
             loop = label_csv(
                 args.csv,
-                [c.strip() for c in args.classes.split(",") if c.strip()],
+                classes,
                 journal=journal,
-                text_column=args.text_column,
-                feature_columns=None
-                if args.feature_columns is None
-                else [c.strip() for c in args.feature_columns.split(",")],
-                label_column=args.label_column,
                 strategy=args.strategy,
                 batch_size=args.batch_size,
                 budget=args.budget,
                 export=args.export,
                 random_state=args.seed,
                 verbose=0 if args.quiet else 1,
+                **columns,
             )
         except KeyboardInterrupt:
             print(

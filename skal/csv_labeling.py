@@ -2,20 +2,32 @@
 
 The CSV is read once; its rows become the pool of an
 :class:`~skal.loop.AnnotationLoop` whose every answer goes to an SQLite
-:class:`~skal.journal.Journal`, and :func:`export_labeled_csv` writes the
-labeled rows back out.
+:class:`~skal.journal.Journal`. :func:`correct_labels` fixes mistakes (with
+an audit trail), :func:`show_labels` lists the labels, and
+:func:`export_labeled_csv` writes the labeled rows back out, finding each
+row by its contents even if the CSV was re-sorted.
 """
+
+import csv
+import json
+import os
+from collections import defaultdict
 
 import numpy as np
 
-from skal.loop import AnnotationLoop
+from skal._files import same_file, text_output
+from skal.journal import Journal, JournalLabelError, row_fingerprints
 
-__all__ = ["default_journal_path", "export_labeled_csv", "label_csv"]
+__all__ = [
+    "correct_labels",
+    "default_journal_path",
+    "export_labeled_csv",
+    "label_csv",
+    "show_labels",
+]
 
 
 def _read_csv(path):
-    import csv
-
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames:
@@ -47,6 +59,68 @@ def _feature_matrix(rows, columns, path):
     return X
 
 
+def _row_keys(columns, rows, label_column):
+    """What identifies a row: its cells, the label column aside (labels may
+    be filled in by hand), by column name (columns may be moved)."""
+    names = sorted(c for c in columns if c != label_column)
+    return [json.dumps([[c, row.get(c) or ""] for c in names]) for row in rows]
+
+
+def _load(path, classes, text_column, feature_columns, label_column):
+    """The pool, the labels the CSV already has, and how to show a row."""
+    classes = [str(c) for c in classes]
+    if len(set(classes)) < 2:
+        raise ValueError(f"Give at least two distinct classes, got {classes}.")
+    columns, rows = _read_csv(path)
+    if text_column is not None:
+        if text_column not in columns:
+            raise ValueError(
+                f"No column {text_column!r} in {path!r}; it has {columns}."
+            )
+        X = np.array([row[text_column] or "" for row in rows], dtype=object)
+        shown = None
+    else:
+        if feature_columns is None:
+            feature_columns = [c for c in columns if c != label_column]
+        missing = [c for c in feature_columns if c not in columns]
+        if missing or not feature_columns:
+            raise ValueError(
+                f"Feature columns {missing or feature_columns} are not in "
+                f"{path!r}; it has {columns}."
+            )
+        X = _feature_matrix(rows, feature_columns, path)
+        shown = list(feature_columns)
+    known = {}
+    if label_column in columns:
+        for i, row in enumerate(rows):
+            value = (row[label_column] or "").strip()
+            if value:
+                if value not in classes:
+                    raise ValueError(
+                        f"{path!r} row {i + 2} is labeled {value!r}, which is not "
+                        f"one of the classes {classes}."
+                    )
+                known[i] = value
+    keys = _row_keys(columns, rows, label_column)
+    return classes, X, known, shown, keys
+
+
+def _check_export(export, path, journal):
+    """Refuse to export over the input CSV, the journal or its side files."""
+    if export is None:
+        return
+    victims = [(path, "the CSV being labeled"), (journal, "the journal")]
+    for suffix in ("-wal", "-shm", "-journal", ".lock"):
+        victims.append((os.fspath(journal) + suffix, f"the journal's {suffix} file"))
+    for victim, what in victims:
+        if same_file(export, victim):
+            raise ValueError(
+                f"--export {os.fspath(export)!r} is {what} ({os.fspath(victim)!r}); "
+                "writing it would destroy it. Export to a new file, e.g. "
+                f"{os.path.splitext(os.fspath(path))[0] + '.labeled.csv'!r}."
+            )
+
+
 def default_journal_path(csv_path):
     """The journal file ``skal label`` uses for a CSV: ``<name>.journal.sqlite``.
 
@@ -66,10 +140,28 @@ def default_journal_path(csv_path):
     >>> default_journal_path("data/reviews.csv")
     'data/reviews.journal.sqlite'
     """
-    import os
-
     root, _ = os.path.splitext(os.fspath(csv_path))
     return root + ".journal.sqlite"
+
+
+def _open_bound(path, journal, classes, X, keys, *, fixing=False):
+    """The journal, bound to the CSV's pool with its classes and row keys."""
+    j = Journal(journal)
+    try:
+        j.bind(X, classes=classes, row_keys=keys)
+    except JournalLabelError as exc:
+        if not fixing:
+            j.close()
+            first = exc.problems[0]["index"]
+            raise JournalLabelError(
+                f"{exc} From here: skal label {path} --classes {','.join(classes)} "
+                f"--relabel {first}={classes[0]} (or --remove {first}).",
+                exc.problems,
+            ) from None
+    except BaseException:
+        j.close()
+        raise
+    return j
 
 
 def label_csv(
@@ -95,14 +187,16 @@ def label_csv(
     :class:`~skal.UncertaintySamplingClassifier` (or
     :class:`~skal.RandomSampler` for ``strategy="random"``). Every answer is
     committed to the journal; running again with the same CSV and journal
-    resumes, and asks nothing already answered (skipped rows excepted).
+    resumes, and asks nothing already answered (skipped rows excepted). The
+    journal is the truth: a label corrected or removed there is not taken
+    back from the CSV's label column.
 
     Parameters
     ----------
     path : str or path-like
         The CSV file, with a header row.
     classes : list of str
-        The labels to choose from.
+        The labels to choose from; the journal refuses any other.
     journal : str or path-like, default=None
         The journal file; ``<csv name>.journal.sqlite`` next to the CSV if
         None.
@@ -121,7 +215,8 @@ def label_csv(
         Labels to give in total over all sessions; None: until stopped.
     export : str or path-like, default=None
         Write the labeled rows (every CSV column, labels filled in) here
-        when the session ends.
+        when the session ends. Refused up front if it is the CSV or the
+        journal.
     random_state : int, default=None
         Seeds the cold start and tie-breaking.
     oracle : Oracle, default=None
@@ -161,77 +256,127 @@ def label_csv(
     from sklearn.pipeline import make_pipeline
 
     from skal.baseline import RandomSampler
+    from skal.loop import AnnotationLoop
     from skal.oracles import TerminalOracle
     from skal.uncertainty import UncertaintySamplingClassifier
 
-    classes = [str(c) for c in classes]
-    if len(set(classes)) < 2:
-        raise ValueError(f"Give at least two distinct classes, got {classes}.")
-    columns, rows = _read_csv(path)
-    has_labels = label_column in columns
+    journal = default_journal_path(path) if journal is None else journal
+    _check_export(export, path, journal)
+    classes, X, known, shown, keys = _load(
+        path, classes, text_column, feature_columns, label_column
+    )
     if text_column is not None:
-        if text_column not in columns:
-            raise ValueError(
-                f"No column {text_column!r} in {path!r}; it has {columns}."
-            )
-        X = np.array([row[text_column] or "" for row in rows], dtype=object)
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         estimator = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000))
-        shown = None
     else:
-        if feature_columns is None:
-            feature_columns = [c for c in columns if c != label_column]
-        missing = [c for c in feature_columns if c not in columns]
-        if missing or not feature_columns:
-            raise ValueError(
-                f"Feature columns {missing or feature_columns} are not in "
-                f"{path!r}; it has {columns}."
-            )
-        X = _feature_matrix(rows, feature_columns, path)
         from sklearn.preprocessing import StandardScaler
 
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-        shown = list(feature_columns)
-    y = np.full(len(rows), -1, dtype=object)
-    if has_labels:
-        for i, row in enumerate(rows):
-            value = (row[label_column] or "").strip()
-            if value:
-                if value not in classes:
-                    raise ValueError(
-                        f"{path!r} row {i + 2} is labeled {value!r}, which is not "
-                        f"one of the classes {classes}."
-                    )
-                y[i] = value
+    common = {"batch_size": batch_size, "classes": classes}
     if strategy == "random":
-        learner = RandomSampler(
-            estimator, batch_size=batch_size, classes=classes, random_state=random_state
-        )
+        learner = RandomSampler(estimator, random_state=random_state, **common)
     else:
         learner = UncertaintySamplingClassifier(
-            estimator,
-            strategy=strategy,
-            batch_size=batch_size,
-            classes=classes,
-            random_state=random_state,
+            estimator, strategy=strategy, random_state=random_state, **common
         )
     if oracle is None:
         oracle = TerminalOracle(classes, feature_names=shown)
-    journal = default_journal_path(path) if journal is None else journal
-    loop = AnnotationLoop(
-        learner, X, oracle, y=y, budget=budget, journal=journal, verbose=verbose
-    )
+    j = _open_bound(path, journal, classes, X, keys)
+    ended = False
     try:
-        loop.run()
+        # A row the journal ever labeled is the journal's: a correction or a
+        # removal there must not be undone by the CSV's old label.
+        touched = {
+            e["index"]
+            for e in j.history()
+            if e["kind"] in ("label", "relabel", "remove")
+        }
+        y = np.full(len(X), -1, dtype=object)
+        for i, value in known.items():
+            if i not in touched:
+                y[i] = value
+        loop = AnnotationLoop(
+            learner, X, oracle, y=y, budget=budget, journal=j, verbose=verbose
+        )
+        try:
+            loop.run()
+            ended = True
+        except KeyboardInterrupt:
+            ended = True  # Ctrl-C is a way to stop: export what was given
+            raise
     finally:
-        if export is not None and loop._started:
+        j.close()
+        if export is not None and ended:
             export_labeled_csv(path, journal, export, label_column=label_column)
     return loop
 
 
+def _match_rows(indices, stored, current):
+    """Map journal rows to CSV positions by fingerprint: the same position
+    if the row is still there, else the first unclaimed row with the same
+    contents. Returns the mapping and the rows not found, with why."""
+    positions, missing, pending = {}, [], []
+    for i in indices:
+        if stored.get(i) is None:
+            missing.append((i, "no fingerprint was recorded for it"))
+        elif i < len(current) and current[i] == stored[i]:
+            positions[i] = i
+        else:
+            pending.append(i)
+    if pending:
+        claimed = set(positions.values())
+        free = defaultdict(list)
+        for p, fingerprint in enumerate(current):
+            if p not in claimed:
+                free[fingerprint].append(p)
+        for i in pending:
+            spots = free.get(stored[i])
+            if spots:
+                positions[i] = spots.pop(0)
+            else:
+                missing.append((i, "no row of the CSV has its contents any more"))
+    return positions, missing
+
+
+def _labeled_rows(path, journal, label_column):
+    columns, rows = _read_csv(path)
+    with Journal(journal, readonly=True) as j:
+        labels = dict(j.labels())
+        stored = j.row_fingerprints()
+        counts = defaultdict(int)
+        trail = defaultdict(list)
+        for entry in j.history():
+            counts[entry["index"]] += 1
+            if entry["kind"] in ("label", "relabel") and not entry["undone"]:
+                trail[entry["index"]].append(entry["label"])
+    current = row_fingerprints(_row_keys(columns, rows, label_column))
+    positions, missing = _match_rows(sorted(labels), stored, current)
+    if missing:
+        shown = "; ".join(
+            f"row {i} (line {i + 2} when labeled {labels[i]!r}): {why}"
+            for i, why in missing[:5]
+        )
+        more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
+        raise ValueError(
+            f"{len(missing)} labeled rows of the journal {os.fspath(journal)!r} "
+            f"cannot be found in {os.fspath(path)!r}: {shown}{more}. The CSV was "
+            "edited since they were labeled (or its --label-column differs). "
+            "Restore those rows, or use the CSV as it was when labeled; if no "
+            "fingerprint was recorded (a journal of skal 0.1), run `skal label` "
+            "once on the original CSV first."
+        )
+    return columns, rows, labels, positions, counts, trail
+
+
 def export_labeled_csv(path, journal, export, *, label_column="label"):
-    """Write the CSV's labeled rows, with their labels from the journal.
+    """Write the CSV's labeled rows, with their current labels from the journal.
+
+    Each labeled row is found by its contents (the fingerprint of its cells,
+    recorded when it was answered), so a CSV re-sorted or with rows added
+    since still gets the right labels; a labeled row that is no longer in
+    the CSV is refused, naming it. The export replaces its file atomically
+    and never overwrites the CSV or the journal.
 
     Parameters
     ----------
@@ -241,7 +386,7 @@ def export_labeled_csv(path, journal, export, *, label_column="label"):
         The journal.
     export : str or path-like
         The CSV to write: every column of ``path`` (plus ``label_column`` if
-        it lacked it), the labeled rows only, in their original order.
+        it lacked it), the labeled rows only, in their order in ``path``.
     label_column : str, default="label"
         The column that receives the labels.
 
@@ -253,39 +398,220 @@ def export_labeled_csv(path, journal, export, *, label_column="label"):
     Examples
     --------
     >>> import os, tempfile
-    >>> from skal.journal import Journal
-    >>> from skal.csv_labeling import export_labeled_csv
+    >>> from skal.csv_labeling import export_labeled_csv, label_csv
+    >>> from skal.oracles import FunctionOracle
+    >>> folder = tempfile.mkdtemp()
+    >>> data = os.path.join(folder, "notes.csv")
+    >>> with open(data, "w") as handle:
+    ...     _ = handle.write("text\\nbuy milk\\ncall mum\\nfix bike\\nwash car\\n")
+    >>> person = FunctionOracle(lambda t: "chore" if "i" in t else "call")
+    >>> _ = label_csv(data, ["chore", "call"], text_column="text", budget=4,
+    ...               oracle=person, random_state=0, verbose=0)
+    >>> with open(data, "w") as handle:  # re-sorted by hand
+    ...     _ = handle.write("text\\nwash car\\nfix bike\\ncall mum\\nbuy milk\\n")
+    >>> out = os.path.join(folder, "out.csv")
+    >>> export_labeled_csv(data, os.path.join(folder, "notes.journal.sqlite"), out)
+    4
+    >>> print(open(out).read().strip())
+    text,label
+    wash car,call
+    fix bike,chore
+    call mum,call
+    buy milk,chore
+    """
+    _check_export(export, path, journal)
+    columns, rows, labels, positions, _, _ = _labeled_rows(path, journal, label_column)
+    header = columns if label_column in columns else [*columns, label_column]
+    by_position = sorted((p, i) for i, p in positions.items())
+    with text_output(export) as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        for p, i in by_position:
+            writer.writerow({**rows[p], label_column: labels[i]})
+    return len(by_position)
+
+
+def show_labels(path, *, journal=None, label_column="label", width=40):
+    """A table of the journal's current labels, with their history.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV the journal was written for.
+    journal : str or path-like, default=None
+        The journal; ``<csv name>.journal.sqlite`` if None.
+    label_column : str, default="label"
+        The CSV's label column (left out of the row shown).
+    width : int, default=40
+        Characters of each row shown.
+
+    Returns
+    -------
+    table : str
+        One line per labeled row: the row (as :func:`correct_labels` takes
+        it), its label, how many answers the journal has for it, its cells,
+        and the labels it had before if it was corrected.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skal.csv_labeling import correct_labels, label_csv, show_labels
+    >>> from skal.oracles import FunctionOracle
     >>> folder = tempfile.mkdtemp()
     >>> data = os.path.join(folder, "notes.csv")
     >>> with open(data, "w") as handle:
     ...     _ = handle.write("text\\nbuy milk\\ncall mum\\nfix bike\\n")
-    >>> journal = os.path.join(folder, "notes.sqlite")
-    >>> with Journal(journal) as j:
-    ...     j.bind(["buy milk", "call mum", "fix bike"])
-    ...     j.add_label(2, "chore")
-    >>> export_labeled_csv(data, journal, os.path.join(folder, "out.csv"))
-    1
-    >>> print(open(os.path.join(folder, "out.csv")).read().strip())
-    text,label
-    fix bike,chore
+    >>> _ = label_csv(data, ["chore", "call"], text_column="text", budget=3,
+    ...               oracle=lambda t: "chore", random_state=0, verbose=0)
+    >>> _ = correct_labels(data, ["chore", "call"], text_column="text",
+    ...                    relabel={1: "call"})
+    >>> print(show_labels(data))  # doctest: +NORMALIZE_WHITESPACE
+    3 labeled rows in ...notes.journal.sqlite:
+     row  label  answers  row contents
+       0  chore        1  text=buy milk
+       1  call         2  text=call mum  (was: chore)
+       2  chore        1  text=fix bike
     """
-    import csv
+    journal = default_journal_path(path) if journal is None else journal
+    columns, rows, labels, positions, counts, trail = _labeled_rows(
+        path, journal, label_column
+    )
+    names = [c for c in columns if c != label_column]
+    lines = [f"{len(labels)} labeled rows in {os.fspath(journal)}:"]
+    if labels:
+        size = max(5, *(len(str(v)) for v in labels.values()))
+        lines.append(f" row  {'label'.ljust(size)}  answers  row contents")
+    for i in sorted(labels):
+        cells = ", ".join(f"{c}={rows[positions[i]].get(c) or ''}" for c in names)
+        if len(cells) > width:
+            cells = cells[: width - 3] + "..."
+        before = trail[i][:-1]
+        note = f"  (was: {', '.join(map(str, before))})" if before else ""
+        moved = f"  [now line {positions[i] + 2}]" if positions[i] != i else ""
+        label = str(labels[i]).ljust(size)
+        lines.append(f"{i:>4}  {label}  {counts[i]:>7}  {cells}{note}{moved}")
+    return "\n".join(lines)
 
-    from skal.journal import Journal
 
-    columns, rows = _read_csv(path)
-    with Journal(journal, readonly=True) as j:
-        known = j.meta("n_pool")
-        labels = dict(j.labels())
-    if known is not None and int(known) != len(rows):
-        raise ValueError(
-            f"The journal {journal!r} was written for {known} rows; {path!r} has "
-            f"{len(rows)}."
+def correct_labels(
+    path,
+    classes,
+    *,
+    journal=None,
+    relabel=None,
+    remove=(),
+    undo=0,
+    text_column=None,
+    feature_columns=None,
+    label_column="label",
+):
+    """Correct labels in a CSV's journal: relabel rows, remove labels, undo.
+
+    Every correction is one more entry of the journal (its history keeps the
+    old label); the next labeling session, :func:`show_labels` and
+    :func:`export_labeled_csv` all see the corrected labels. Everything is
+    checked before anything is written.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV the journal was written for (the same rows, same order).
+    classes : list of str
+        The labels allowed.
+    journal : str or path-like, default=None
+        The journal; ``<csv name>.journal.sqlite`` if None.
+    relabel : dict of int to str, default=None
+        New label of each row (rows as numbered while labeling: ``sample
+        N``, counting data rows from 0); an unlabeled row gets its first
+        label.
+    remove : iterable of int, default=()
+        Rows whose label is removed (they become unlabeled again).
+    undo : int, default=0
+        How many of the latest answers to retract (see
+        :meth:`~skal.journal.Journal.undo`); not combined with the others.
+    text_column, feature_columns, label_column
+        As given to :func:`label_csv` for this CSV.
+
+    Returns
+    -------
+    changes : list of str
+        What was done, one line per correction.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skal.csv_labeling import correct_labels, label_csv
+    >>> folder = tempfile.mkdtemp()
+    >>> data = os.path.join(folder, "notes.csv")
+    >>> with open(data, "w") as handle:
+    ...     _ = handle.write("text\\nbuy milk\\ncall mum\\nfix bike\\n")
+    >>> _ = label_csv(data, ["chore", "call"], text_column="text", budget=3,
+    ...               oracle=lambda t: "chore", random_state=0, verbose=0)
+    >>> correct_labels(data, ["chore", "call"], text_column="text",
+    ...                relabel={1: "call"}, remove=[0])
+    ["row 1: 'chore' -> 'call'", "row 0: 'chore' removed"]
+    >>> correct_labels(data, ["chore", "call"], text_column="text", undo=1)
+    ["row 0: undid the removal of 'chore' (now 'chore')"]
+    """
+    relabel = dict(relabel or {})
+    remove = list(remove)
+    journal = default_journal_path(path) if journal is None else journal
+    if undo and (relabel or remove):
+        raise ValueError("--undo cannot be combined with --relabel or --remove.")
+    both = sorted(set(relabel) & set(remove))
+    if both:
+        raise ValueError(f"Rows {both} are both relabeled and removed; choose one.")
+    if not os.path.exists(journal):
+        raise FileNotFoundError(
+            f"No journal at {os.fspath(journal)!r}: nothing to correct. (Pass "
+            "--journal if it is elsewhere.)"
         )
-    header = columns if label_column in columns else [*columns, label_column]
-    with open(export, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header)
-        writer.writeheader()
-        for i in sorted(labels):
-            writer.writerow({**rows[i], label_column: labels[i]})
-    return len(labels)
+    classes, X, _, _, keys = _load(
+        path, classes, text_column, feature_columns, label_column
+    )
+    for row, label in relabel.items():
+        if label not in classes:
+            raise ValueError(
+                f"Row {row}: {label!r} is not one of the classes {classes}."
+            )
+    for row in [*relabel, *remove]:
+        if not 0 <= row < len(X):
+            raise ValueError(
+                f"Row {row} is not a row of {os.fspath(path)!r}: rows are numbered "
+                f"0 to {len(X) - 1}, as shown while labeling ('sample N')."
+            )
+    changes = []
+    with _open_bound(path, journal, classes, X, keys, fixing=True) as j:
+        current = dict(j.labels())
+        unlabeled = sorted(r for r in remove if r not in current)
+        if unlabeled:
+            raise ValueError(f"Rows {unlabeled} have no label to remove.")
+        for row, label in relabel.items():
+            if row in current:
+                old = j.relabel(row, label)
+                changes.append(f"row {row}: {old!r} -> {label!r}")
+            else:
+                j.add_label(row, label)
+                changes.append(f"row {row}: {label!r} (was unlabeled)")
+        for row in remove:
+            changes.append(f"row {row}: {j.remove_label(row)!r} removed")
+        for _ in range(undo):
+            done = j.undo()
+            if done is None:
+                changes.append("nothing left to undo")
+                break
+            changes.append(_describe_undo(done))
+    return changes
+
+
+def _describe_undo(done):
+    kind, row = done["kind"], done["index"]
+    now = "unlabeled" if done["restored"] is None else repr(done["restored"])
+    if kind == "label":
+        return f"row {row}: undid the label {done['label']!r} (now {now})"
+    if kind == "relabel":
+        return f"row {row}: undid the correction to {done['label']!r} (now {now})"
+    if kind == "remove":
+        return f"row {row}: undid the removal of {done['previous']!r} (now {now})"
+    what = "skip" if kind == "skip" else "don't know"
+    return f"row {row}: undid the {what}"

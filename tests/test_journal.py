@@ -42,19 +42,29 @@ def path(tmp_path):
 
 
 # ------------------------------------------------------------- basic records
-def test_labels_round_trip_with_their_types(path):
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["cat", "3", np.str_("dog")],
+        [np.int64(3), 0, -7],
+        [1.5, np.float32(0.25)],
+        [True, False],
+    ],
+)
+def test_labels_round_trip_with_their_types(tmp_path, values):
+    path = tmp_path / "j.sqlite"
     with Journal(path) as journal:
         journal.bind(X_SMALL)
-        journal.add_label(0, "cat")
-        journal.add_label(1, np.int64(3))
-        journal.add_label(2, 1.5)
-        journal.add_label(3, "3")
-        journal.add_label(4, True)
+        for i, value in enumerate(values):
+            journal.add_label(i, value)
     with Journal(path, readonly=True) as journal:
         labels = journal.labels()
-    assert labels == [(0, "cat"), (1, 3), (2, 1.5), (3, "3"), (4, True)]
-    # JSON keeps 3 and "3" apart.
-    assert type(labels[1][1]) is int and type(labels[3][1]) is str
+    expected = [
+        (i, v.item() if isinstance(v, np.generic) else v) for i, v in enumerate(values)
+    ]
+    assert labels == expected
+    # JSON keeps 3 and "3", 1 and True apart.
+    assert [type(v) for _, v in labels] == [type(v) for _, v in expected]
 
 
 def test_each_label_is_committed_before_add_label_returns(path):
