@@ -148,43 +148,57 @@ def test_data_manager_shows_skals_order_and_labels_in_it(
         if os.environ.get("SKAL_UPDATE_SCREENSHOTS") == "1":
             shutil.copyfile(shot, SCREENSHOT)
 
-        # Label the first task through the labeling screen.
+        # Label three tasks in a row through the labeling screen, skal
+        # retraining after each: the screen already showing the next task was
+        # pre-filled from the predictions skal has just replaced, and must
+        # still save.
         item = as_displayed[0] if isinstance(as_displayed, list) else as_displayed
         item.click()
-        top = expected[0]
-        # The labeling screen's footer names the task ("#" is drawn by CSS)
-        # above its place in the stream ("1 of 1").
-        _wait(
-            lambda: re.search(
-                rf"^{top}\n\d+ of \d+$",
-                browser.find_element(By.TAG_NAME, "body").text,
-                re.M,
-            ),
-            what=f"task #{top} in the labeling screen",
-        )
-        choice = _wait(
-            lambda: [
-                e
-                for e in browser.find_elements(By.XPATH, f"//*[text()='{truth[top]}']")
-                if e.is_displayed()
-            ],
-            what="the choices",
-        )
-        before = {a["id"] for t in client.tasks(project) for a in t["annotations"]}
-        # The prediction pre-selects the model's guess; a single-choice
-        # control switches to the clicked choice.
-        checked = browser.find_elements(By.CSS_SELECTOR, "input[type=checkbox]:checked")
-        picked = [c.find_element(By.XPATH, "ancestor::label[1]").text for c in checked]
-        if not any(text.startswith(truth[top]) for text in picked):
-            choice[0].click()
-        _wait(lambda: _button(browser, "Submit"), what="Submit").click()
-        _wait(
-            lambda: (
-                {a["id"] for t in client.tasks(project) for a in t["annotations"]}
-                - before
-            ),
-            what="the annotation to be saved",
-        )
-        result = sync.sync()
-        assert result.added == [top]
-        assert sync.labels()[top] == truth[top]
+        versions = set()
+        for step in range(3):
+            # The footer names the task ("#" is drawn by CSS) above its place
+            # in the stream ("1 of 1").
+            footer = _wait(
+                lambda: re.search(
+                    r"^(\d+)\n\d+ of \d+$",
+                    browser.find_element(By.TAG_NAME, "body").text,
+                    re.M,
+                ),
+                what="a task in the labeling screen",
+            )
+            task = int(footer.group(1))
+            if step == 0:
+                assert task == expected[0]  # skal's first
+            choice = _wait(
+                lambda task=task: [
+                    e
+                    for e in browser.find_elements(
+                        By.XPATH, f"//*[text()='{truth[task]}']"
+                    )
+                    if e.is_displayed()
+                ],
+                what="the choices",
+            )
+            # The prediction pre-selects the model's guess; a single-choice
+            # control switches to the clicked choice.
+            checked = browser.find_elements(
+                By.CSS_SELECTOR, "input[type=checkbox]:checked"
+            )
+            picked = [
+                c.find_element(By.XPATH, "ancestor::label[1]").text for c in checked
+            ]
+            if not any(text.startswith(truth[task]) for text in picked):
+                choice[0].click()
+            _wait(lambda: _button(browser, "Submit"), what="Submit").click()
+            _wait(
+                lambda task=task: any(
+                    t["annotations"] for t in client.tasks(project) if t["id"] == task
+                ),
+                what=f"the annotation of task {task} to be saved",
+            )
+            assert "not saved" not in browser.find_element(By.TAG_NAME, "body").text
+            result = sync.sync()
+            assert result.added == [task] and result.retrained
+            assert sync.labels()[task] == truth[task]
+            versions.add(result.model_version)
+        assert len(versions) == 3

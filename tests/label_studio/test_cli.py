@@ -134,7 +134,7 @@ def test_killed_sync_resumes_without_losing_an_annotation(
     version = [m.group(1) for m in last if m][-1]
     assert client.project(project)["model_version"] == version
     skal_versions = [v for v in client.model_versions(project) if v.startswith("skal")]
-    assert skal_versions == [version]
+    assert version == max(skal_versions, key=lambda v: int(v.split("-")[1]))
 
 
 def test_webhook_triggers_a_sync_at_once(client, new_project, label_studio, tmp_path):
@@ -191,7 +191,7 @@ def test_once_and_bad_input(client, new_project, label_studio, tmp_path):
     # A second sync on the same journal is refused, not interleaved.
     first = Command(label_studio, *_base_args(label_studio, project, journal))
     first.wait_for(r"10 tasks")
-    assert "open for writing by another process" in error(
+    assert "another session is syncing this project" in error(
         *_base_args(label_studio, project, journal), "--once"
     )
     first.process.send_signal(signal.SIGINT)

@@ -207,9 +207,31 @@ def test_edited_deleted_and_skipped_annotations(
     # The withdrawn task is back among the unlabeled ones in skal's tab.
     shown = {t["id"] for t in client.tasks(project, view=sync.view_id_)}
     assert c in shown and a not in shown
-    # Only the current model version's predictions are kept.
-    versions = client.model_versions(project)
-    assert [v for v in versions if v.startswith("skal-")] == [result.model_version]
+
+
+def test_superseded_predictions_are_pruned(client, new_project, label_studio, tmp_path):
+    project, ids, truth = text_project(client, new_project, n=12)
+    annotate(client, ids[0], truth[ids[0]])
+    pushed = []
+    with _sync(label_studio, project, tmp_path, keep_versions=1) as sync:
+        for t in ids[1:5]:
+            annotate(client, t, truth[t])
+            pushed.append(sync.sync().model_version)
+
+        def versions():
+            found = client.model_versions(project)
+            return sorted(v for v in found if v.startswith("skal-"))
+
+        # The project pre-labels tasks (Label Studio's default): the latest
+        # superseded version stays for screens opened before the retraining.
+        assert client.project(project)["show_collab_predictions"] is True
+        assert versions() == sorted(pushed[-2:])
+        # Without pre-labeling, only the current version is needed.
+        client.update_project(project, show_collab_predictions=False)
+        result = sync.sync()  # the model version was reset: pushed again
+        assert result.retrained and result.model_version not in pushed
+        assert versions() == [result.model_version]
+        assert client.project(project)["model_version"] == result.model_version
 
 
 def test_tasks_added_later_map_by_task_id(client, new_project, label_studio, tmp_path):

@@ -15,7 +15,8 @@ import sys
 from skal.integrations.label_studio._client import LabelStudioClient, LabelStudioError
 from skal.integrations.label_studio._config import TEXT_TAGS, choices_target
 from skal.integrations.label_studio._sync import LabelStudioSync
-from skal.journal import JournalError
+from skal.integrations.label_studio._webhook import parse_address
+from skal.journal import JournalError, JournalLockedError
 
 __all__ = ["build_learner", "run_command"]
 
@@ -99,7 +100,7 @@ def _now():
     return datetime.datetime.now().strftime("%H:%M:%S")
 
 
-def _describe(result):
+def _describe(result, first=False):
     changes = []
     if result.added:
         changes.append(f"+{len(result.added)} new")
@@ -107,8 +108,10 @@ def _describe(result):
         changes.append(f"{len(result.changed)} edited")
     if result.removed:
         changes.append(f"{len(result.removed)} removed")
-    if result.new_task_set:
-        changes.append("task set changed")
+    if result.carried:
+        changes.append(f"{len(result.carried)} carried over")
+    if result.new_task_set and not first:
+        changes.append("task set changed: new journal")
     change = f" ({', '.join(changes)})" if changes else ""
     line = (
         f"{_now()}  {result.model_version}: {result.n_tasks} tasks, "
@@ -137,6 +140,8 @@ def run_command(args):
         features = None
         if args.features:
             features = [c.strip() for c in args.features.split(",") if c.strip()]
+        if args.webhook:
+            parse_address(args.webhook)
         text = features is None and target.object_type in TEXT_TAGS
         learner = build_learner(
             args.learner, args.estimator, text=text, random_state=args.seed
@@ -182,7 +187,7 @@ def run_command(args):
 
     def on_sync(result):
         if result.retrained or args.verbose:
-            print(_describe(result), file=out, flush=True)
+            print(_describe(result, first=not tab), file=out, flush=True)
         if sync.view_id_ is not None and "shown" not in tab:
             tab["shown"] = True
             print(
@@ -214,6 +219,14 @@ def run_command(args):
         )
     except KeyboardInterrupt:
         code = 130
+    except JournalLockedError as exc:
+        print(
+            "skal label-studio: error: another session is syncing this project "
+            f"into {sync.journal_.folder} already; stop it first, or give "
+            f"another --journal. ({exc})",
+            file=sys.stderr,
+        )
+        code = 2
     except (LabelStudioError, JournalError, ValueError, TypeError, OSError) as exc:
         print(f"skal label-studio: error: {exc}", file=sys.stderr)
         code = 2

@@ -142,11 +142,11 @@ class ProjectJournal:
         best = None
         for path, _ in self.generations():
             if path == self.path:
-                answers = self._journal.answers()
+                entries = self._journal.history()
             else:
                 with Journal(path, readonly=True) as old:
-                    answers = old.answers()
-            rounds = [a["round"] for a in answers if a["round"] is not None]
+                    entries = old.history()
+            rounds = [e["round"] for e in entries if e["round"] is not None]
             if rounds:
                 best = max(rounds) if best is None else max(best, max(rounds))
         return best

@@ -136,6 +136,14 @@ class LabelStudioSync:
     view_title : str or None, default="skal ranking"
         The data-manager tab skal creates, sorted by score and showing
         unlabeled tasks; None creates none.
+    keep_versions : int, default=10
+        Superseded model versions whose predictions are kept while the
+        project pre-labels tasks with predictions ("Use predictions to
+        prelabel tasks", on by default): an annotation started from a
+        prediction can only be saved while that prediction exists, so the
+        latest versions stay for the annotators who opened a task before a
+        retraining. Older ones, and all of them in a project that does not
+        pre-label, are deleted.
 
     Attributes
     ----------
@@ -197,6 +205,7 @@ class LabelStudioSync:
         feature_columns=None,
         image_size=(16, 16),
         view_title=VIEW_TITLE,
+        keep_versions=10,
     ):
         for method in ("fit", "informativeness", "predict"):
             if not hasattr(learner, method):
@@ -213,6 +222,11 @@ class LabelStudioSync:
         self.feature_columns = feature_columns
         self.image_size = image_size
         self.view_title = view_title
+        if not isinstance(keep_versions, int) or keep_versions < 0:
+            raise ValueError(
+                f"keep_versions must be a non-negative integer, got {keep_versions!r}."
+            )
+        self.keep_versions = keep_versions
         self.journal_ = ProjectJournal(
             journal if journal is not None else f"skal-label-studio/project-{project}"
         )
@@ -282,7 +296,7 @@ class LabelStudioSync:
             or project.get("model_version") != self.model_version_
         )
         if stale:
-            self._retrain_and_push(tasks, labels, target, round_, result)
+            self._retrain_and_push(project, tasks, labels, target, round_, result)
         result.model_version = self.model_version_
         if not result.top and self._scores is not None:
             result.top = self._top(ids, labels)
@@ -303,7 +317,7 @@ class LabelStudioSync:
         last = self.journal_.last_round()
         return 1 + max([0, *numbers, *([last] if last is not None else [])])
 
-    def _retrain_and_push(self, tasks, labels, target, round_, result):
+    def _retrain_and_push(self, project, tasks, labels, target, round_, result):
         # A number is never reused, even by a push that fails half-way.
         self._round = round_ + 1
         ids = [t["id"] for t in tasks]
@@ -335,9 +349,7 @@ class LabelStudioSync:
             )
         # Label Studio shows (and sorts by) the project's model version only.
         self.client.update_project(self.project, model_version=version)
-        for old in self.client.model_versions(self.project) or {}:
-            if old.startswith(MODEL_PREFIX) and old != version:
-                self.client.delete_model_version(self.project, old)
+        self._prune(project, version)
         self._ensure_view()
         self.learner_ = learner
         self.model_version_ = version
@@ -345,6 +357,25 @@ class LabelStudioSync:
         result.retrained = True
         result.cold_start = cold
         result.top = self._top(ids, labels)
+
+    def _prune(self, project, version):
+        """Delete superseded predictions that no labeling screen should need.
+
+        A labeling screen pre-filled from a prediction saves its annotation
+        with a link to that prediction, and Label Studio refuses to save it
+        if the prediction is gone ("Annotation is not saved"). So while the
+        project pre-labels tasks, the ``keep_versions`` latest superseded
+        versions stay; without pre-labeling none is needed.
+        """
+        keep = self.keep_versions if project.get("show_collab_predictions") else 0
+        numbered = sorted(
+            (int(v[len(MODEL_PREFIX) :]), v)
+            for v in self.client.model_versions(self.project) or {}
+            if v.startswith(MODEL_PREFIX) and v[len(MODEL_PREFIX) :].isdigit()
+        )
+        superseded = [v for _, v in numbered if v != version]
+        for old in superseded[: max(0, len(superseded) - keep)]:
+            self.client.delete_model_version(self.project, old)
 
     def _cold_start(self, learner, X, y):
         """Scores without a model: the learner's cold-start picks first."""
@@ -480,13 +511,13 @@ class LabelStudioSync:
         try:
             return self.client.create_webhook(self.project, url, WEBHOOK_ACTIONS)["id"]
         except LabelStudioError as exc:
-            if exc.status == 400:
+            if exc.status in (400, 403):
                 raise LabelStudioError(
                     f"Label Studio refused the webhook URL {url}: {exc}. Label "
                     "Studio blocks webhooks to loopback and private addresses "
                     "unless it runs with SSRF_PROTECTION_ENABLED=false; give an "
                     "address it may call (webhook_url), or poll without a webhook.",
-                    status=400,
+                    status=exc.status,
                 ) from None
             raise
 
