@@ -329,7 +329,9 @@ def _add_label(subparsers):
         )
         from skal.journal import JournalError
 
-        journal = args.journal or default_journal_path(args.csv)
+        journal = (
+            default_journal_path(args.csv) if args.journal is None else args.journal
+        )
         classes = [c.strip() for c in args.classes.split(",") if c.strip()]
         columns = {
             "text_column": args.text_column,

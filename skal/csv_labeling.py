@@ -9,14 +9,12 @@ row by its contents even if the CSV was re-sorted.
 """
 
 import csv
-import json
 import os
-from collections import defaultdict
 
 import numpy as np
 
-from skal._files import same_file, text_output
-from skal.journal import Journal, JournalLabelError, row_fingerprints
+from skal import _csv
+from skal._files import text_output
 
 __all__ = [
     "correct_labels",
@@ -25,100 +23,6 @@ __all__ = [
     "label_csv",
     "show_labels",
 ]
-
-
-def _read_csv(path):
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            raise ValueError(f"{path!r} has no header row.")
-        rows = list(reader)
-    if not rows:
-        raise ValueError(f"{path!r} has no data rows.")
-    return list(reader.fieldnames), rows
-
-
-def _feature_matrix(rows, columns, path):
-    X = np.empty((len(rows), len(columns)))
-    for i, row in enumerate(rows):
-        for j, column in enumerate(columns):
-            cell = (row[column] or "").strip()
-            try:
-                X[i, j] = float(cell)
-            except ValueError:
-                raise ValueError(
-                    f"{path!r} row {i + 2}, column {column!r}: {cell!r} is not a "
-                    "number. Pass --text-column for a column of texts, or choose "
-                    "numeric --feature-columns."
-                ) from None
-            if not np.isfinite(X[i, j]):
-                raise ValueError(
-                    f"{path!r} row {i + 2}, column {column!r} is empty or not "
-                    "finite; fill it in or leave the column out."
-                )
-    return X
-
-
-def _row_keys(columns, rows, label_column):
-    """What identifies a row: its cells, the label column aside (labels may
-    be filled in by hand), by column name (columns may be moved)."""
-    names = sorted(c for c in columns if c != label_column)
-    return [json.dumps([[c, row.get(c) or ""] for c in names]) for row in rows]
-
-
-def _load(path, classes, text_column, feature_columns, label_column):
-    """The pool, the labels the CSV already has, and how to show a row."""
-    classes = [str(c) for c in classes]
-    if len(set(classes)) < 2:
-        raise ValueError(f"Give at least two distinct classes, got {classes}.")
-    columns, rows = _read_csv(path)
-    if text_column is not None:
-        if text_column not in columns:
-            raise ValueError(
-                f"No column {text_column!r} in {path!r}; it has {columns}."
-            )
-        X = np.array([row[text_column] or "" for row in rows], dtype=object)
-        shown = None
-    else:
-        if feature_columns is None:
-            feature_columns = [c for c in columns if c != label_column]
-        missing = [c for c in feature_columns if c not in columns]
-        if missing or not feature_columns:
-            raise ValueError(
-                f"Feature columns {missing or feature_columns} are not in "
-                f"{path!r}; it has {columns}."
-            )
-        X = _feature_matrix(rows, feature_columns, path)
-        shown = list(feature_columns)
-    known = {}
-    if label_column in columns:
-        for i, row in enumerate(rows):
-            value = (row[label_column] or "").strip()
-            if value:
-                if value not in classes:
-                    raise ValueError(
-                        f"{path!r} row {i + 2} is labeled {value!r}, which is not "
-                        f"one of the classes {classes}."
-                    )
-                known[i] = value
-    keys = _row_keys(columns, rows, label_column)
-    return classes, X, known, shown, keys
-
-
-def _check_export(export, path, journal):
-    """Refuse to export over the input CSV, the journal or its side files."""
-    if export is None:
-        return
-    victims = [(path, "the CSV being labeled"), (journal, "the journal")]
-    for suffix in ("-wal", "-shm", "-journal", ".lock"):
-        victims.append((os.fspath(journal) + suffix, f"the journal's {suffix} file"))
-    for victim, what in victims:
-        if same_file(export, victim):
-            raise ValueError(
-                f"--export {os.fspath(export)!r} is {what} ({os.fspath(victim)!r}); "
-                "writing it would destroy it. Export to a new file, e.g. "
-                f"{os.path.splitext(os.fspath(path))[0] + '.labeled.csv'!r}."
-            )
 
 
 def default_journal_path(csv_path):
@@ -142,26 +46,6 @@ def default_journal_path(csv_path):
     """
     root, _ = os.path.splitext(os.fspath(csv_path))
     return root + ".journal.sqlite"
-
-
-def _open_bound(path, journal, classes, X, keys, *, fixing=False):
-    """The journal, bound to the CSV's pool with its classes and row keys."""
-    j = Journal(journal)
-    try:
-        j.bind(X, classes=classes, row_keys=keys)
-    except JournalLabelError as exc:
-        if not fixing:
-            j.close()
-            first = exc.problems[0]["index"]
-            raise JournalLabelError(
-                f"{exc} From here: skal label {path} --classes {','.join(classes)} "
-                f"--relabel {first}={classes[0]} (or --remove {first}).",
-                exc.problems,
-            ) from None
-    except BaseException:
-        j.close()
-        raise
-    return j
 
 
 def label_csv(
@@ -261,8 +145,8 @@ def label_csv(
     from skal.uncertainty import UncertaintySamplingClassifier
 
     journal = default_journal_path(path) if journal is None else journal
-    _check_export(export, path, journal)
-    classes, X, known, shown, keys = _load(
+    _csv.check_export(export, path, journal)
+    classes, X, known, shown, keys = _csv.load(
         path, classes, text_column, feature_columns, label_column
     )
     if text_column is not None:
@@ -282,20 +166,42 @@ def label_csv(
         )
     if oracle is None:
         oracle = TerminalOracle(classes, feature_names=shown)
-    j = _open_bound(path, journal, classes, X, keys)
-    ended = False
-    try:
+    y = np.full(len(X), -1, dtype=object)
+
+    def take_csv_labels(j):
         # A row the journal ever labeled is the journal's: a correction or a
         # removal there must not be undone by the CSV's old label.
-        touched = {
-            e["index"]
-            for e in j.history()
-            if e["kind"] in ("label", "relabel", "remove")
-        }
-        y = np.full(len(X), -1, dtype=object)
-        for i, value in known.items():
-            if i not in touched:
-                y[i] = value
+        touched = set()
+        if j is not None:
+            touched = {
+                e["index"]
+                for e in j.history()
+                if e["kind"] in ("label", "relabel", "remove")
+            }
+        for i, value in sorted(known.items()):
+            if i in touched:
+                continue
+            if value not in classes:
+                raise ValueError(
+                    f"{os.fspath(path)!r} line {i + 2} (sample {i}) is labeled "
+                    f"{value!r} in its {label_column!r} column, which is not one "
+                    f"of the classes {classes}. Fix that cell, or pass the classes "
+                    "it uses."
+                )
+            y[i] = value
+
+    if not os.path.exists(journal):
+        take_csv_labels(None)  # before a typo can create a journal
+    options = {
+        "text_column": text_column,
+        "feature_columns": feature_columns,
+        "label_column": label_column,
+    }
+    j = _csv.open_bound(
+        path, journal, classes, X, keys, check=take_csv_labels, **options
+    )
+    ended = False
+    try:
         loop = AnnotationLoop(
             learner, X, oracle, y=y, budget=budget, journal=j, verbose=verbose
         )
@@ -310,63 +216,6 @@ def label_csv(
         if export is not None and ended:
             export_labeled_csv(path, journal, export, label_column=label_column)
     return loop
-
-
-def _match_rows(indices, stored, current):
-    """Map journal rows to CSV positions by fingerprint: the same position
-    if the row is still there, else the first unclaimed row with the same
-    contents. Returns the mapping and the rows not found, with why."""
-    positions, missing, pending = {}, [], []
-    for i in indices:
-        if stored.get(i) is None:
-            missing.append((i, "no fingerprint was recorded for it"))
-        elif i < len(current) and current[i] == stored[i]:
-            positions[i] = i
-        else:
-            pending.append(i)
-    if pending:
-        claimed = set(positions.values())
-        free = defaultdict(list)
-        for p, fingerprint in enumerate(current):
-            if p not in claimed:
-                free[fingerprint].append(p)
-        for i in pending:
-            spots = free.get(stored[i])
-            if spots:
-                positions[i] = spots.pop(0)
-            else:
-                missing.append((i, "no row of the CSV has its contents any more"))
-    return positions, missing
-
-
-def _labeled_rows(path, journal, label_column):
-    columns, rows = _read_csv(path)
-    with Journal(journal, readonly=True) as j:
-        labels = dict(j.labels())
-        stored = j.row_fingerprints()
-        counts = defaultdict(int)
-        trail = defaultdict(list)
-        for entry in j.history():
-            counts[entry["index"]] += 1
-            if entry["kind"] in ("label", "relabel") and not entry["undone"]:
-                trail[entry["index"]].append(entry["label"])
-    current = row_fingerprints(_row_keys(columns, rows, label_column))
-    positions, missing = _match_rows(sorted(labels), stored, current)
-    if missing:
-        shown = "; ".join(
-            f"row {i} (line {i + 2} when labeled {labels[i]!r}): {why}"
-            for i, why in missing[:5]
-        )
-        more = f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""
-        raise ValueError(
-            f"{len(missing)} labeled rows of the journal {os.fspath(journal)!r} "
-            f"cannot be found in {os.fspath(path)!r}: {shown}{more}. The CSV was "
-            "edited since they were labeled (or its --label-column differs). "
-            "Restore those rows, or use the CSV as it was when labeled; if no "
-            "fingerprint was recorded (a journal of skal 0.1), run `skal label` "
-            "once on the original CSV first."
-        )
-    return columns, rows, labels, positions, counts, trail
 
 
 def export_labeled_csv(path, journal, export, *, label_column="label"):
@@ -419,8 +268,10 @@ def export_labeled_csv(path, journal, export, *, label_column="label"):
     call mum,call
     buy milk,chore
     """
-    _check_export(export, path, journal)
-    columns, rows, labels, positions, _, _ = _labeled_rows(path, journal, label_column)
+    _csv.check_export(export, path, journal)
+    columns, rows, labels, positions, _, _ = _csv.labeled_rows(
+        path, journal, label_column
+    )
     header = columns if label_column in columns else [*columns, label_column]
     by_position = sorted((p, i) for i, p in positions.items())
     with text_output(export) as handle:
@@ -473,7 +324,7 @@ def show_labels(path, *, journal=None, label_column="label", width=40):
        2  chore        1  text=fix bike
     """
     journal = default_journal_path(path) if journal is None else journal
-    columns, rows, labels, positions, counts, trail = _labeled_rows(
+    columns, rows, labels, positions, counts, trail = _csv.labeled_rows(
         path, journal, label_column
     )
     names = [c for c in columns if c != label_column]
@@ -566,7 +417,7 @@ def correct_labels(
             f"No journal at {os.fspath(journal)!r}: nothing to correct. (Pass "
             "--journal if it is elsewhere.)"
         )
-    classes, X, _, _, keys = _load(
+    classes, X, _, _, keys = _csv.load(
         path, classes, text_column, feature_columns, label_column
     )
     for row, label in relabel.items():
@@ -580,12 +431,17 @@ def correct_labels(
                 f"Row {row} is not a row of {os.fspath(path)!r}: rows are numbered "
                 f"0 to {len(X) - 1}, as shown while labeling ('sample N')."
             )
-    changes = []
-    with _open_bound(path, journal, classes, X, keys, fixing=True) as j:
-        current = dict(j.labels())
-        unlabeled = sorted(r for r in remove if r not in current)
+
+    def check(j):
+        unlabeled = sorted(set(remove) - {i for i, _ in j.labels()})
         if unlabeled:
             raise ValueError(f"Rows {unlabeled} have no label to remove.")
+
+    changes = []
+    with _csv.open_bound(
+        path, journal, classes, X, keys, fixing=True, check=check
+    ) as j:
+        current = dict(j.labels())
         for row, label in relabel.items():
             if row in current:
                 old = j.relabel(row, label)
@@ -600,18 +456,5 @@ def correct_labels(
             if done is None:
                 changes.append("nothing left to undo")
                 break
-            changes.append(_describe_undo(done))
+            changes.append(_csv.describe_undo(done))
     return changes
-
-
-def _describe_undo(done):
-    kind, row = done["kind"], done["index"]
-    now = "unlabeled" if done["restored"] is None else repr(done["restored"])
-    if kind == "label":
-        return f"row {row}: undid the label {done['label']!r} (now {now})"
-    if kind == "relabel":
-        return f"row {row}: undid the correction to {done['label']!r} (now {now})"
-    if kind == "remove":
-        return f"row {row}: undid the removal of {done['previous']!r} (now {now})"
-    what = "skip" if kind == "skip" else "don't know"
-    return f"row {row}: undid the {what}"

@@ -181,7 +181,7 @@ def test_errors_are_clear(reviews, tmp_path, monkeypatch, capsys):
     with open(reviews, "a", newline="") as handle:
         handle.write("a new review,\n")
     code, _, err = run_label(monkeypatch, capsys, [reviews, *base], [])
-    assert code == 2 and "another pool" in err
+    assert code == 2 and "re-ordered" in err
     # A journal being written by another session.
     other = str(tmp_path / "busy.sqlite")
     holder = Journal(other)
@@ -362,7 +362,7 @@ def test_a_resorted_csv_exports_the_right_labels(
         [reviews, "--classes", "neg,pos", "--text-column", "text"],
         [],
     )
-    assert code == 2 and "another pool" in err
+    assert code == 2 and "re-ordered" in err
 
 
 def test_an_edited_csv_is_refused_naming_the_rows(
@@ -382,7 +382,7 @@ def test_an_edited_csv_is_refused_naming_the_rows(
         + ["--export-only", "--export", export],
         [],
     )
-    assert code == 2 and "1 labeled rows of the journal" in err
+    assert code == 2 and "1 labeled row of the journal" in err
     assert "row 1 (line 3 when labeled 'neg')" in err
     assert not os.path.exists(export)
 
@@ -473,14 +473,15 @@ def test_changed_classes_name_the_rows_and_the_fix(
     reviews, tmp_path, monkeypatch, capsys
 ):
     label_some(monkeypatch, capsys, reviews)
+    # "pos" is renamed "good"; the CSV's own label column still says "pos",
+    # but its labeled rows are the journal's now.
     args = [reviews, "--classes", "neg,good", "--text-column", "text"]
-    with open(reviews, "w", newline="") as handle:  # the CSV's own labels
-        writer = csv.writer(handle)  # are renamed too
-        writer.writerow(["text", "label"])
-        writer.writerows([(t, "good" if lab == "pos" else lab) for t, lab in REVIEWS])
     code, _, err = run_label(monkeypatch, capsys, args, [])
     assert code == 2 and "row 0 is labeled 'pos'" in err
-    assert f"skal label {reviews} --classes neg,good --relabel 0=neg" in err
+    fix = (
+        f"skal label {reviews} --classes neg,good --text-column text --relabel 0=LABEL"
+    )
+    assert fix in err and "--remove ROW" in err and "--undo" in err
     with Journal(tmp_path / "reviews.journal.sqlite", readonly=True) as j:
         stale = [i for i, label in j.labels() if label == "pos"]
     fixes = [x for i in stale for x in ("--relabel", f"{i}=good")]

@@ -151,7 +151,10 @@ def test_a_changed_learner_warns_and_is_recorded(path):
     second = UncertaintySamplingClassifier(LogisticRegression(), strategy="entropy")
     with Journal(path) as journal:
         journal.bind(X_SMALL, first)
-    with Journal(path) as journal, pytest.warns(UserWarning, match="entropy"):
+    with (
+        Journal(path) as journal,
+        pytest.warns(UserWarning, match=r"strategy: 'margin' -> 'entropy'\)"),
+    ):
         journal.bind(X_SMALL, second)
     with Journal(path, readonly=True) as journal:
         rows = journal._conn.execute("SELECT learner, params FROM sessions").fetchall()

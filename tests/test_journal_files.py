@@ -3,8 +3,6 @@ failure of the file system or of SQLite turned into a JournalError that names
 the file and the fix, never a raw sqlite3 error, never a silent loss."""
 
 import os
-import resource
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -340,11 +338,6 @@ def test_read_only_directories_and_files(tmp_path):
     assert "its last answers are still in" in lines["walfile"]
     assert "-wal" in lines["walfile"] and "writable" in lines["walfile"]
     assert lines["killed"] == lines["after"] == "[(1, 'x'), (0, 'y')]"
-
-
-def test_sigxfsz_is_real_here():
-    # The full-disk test relies on RLIMIT_FSIZE turning into EFBIG.
-    assert hasattr(resource, "RLIMIT_FSIZE") and hasattr(signal, "SIGXFSZ")
 
 
 def test_the_closed_journal_is_one_self_contained_file(path):

@@ -154,8 +154,10 @@ def test_a_label_of_another_type_is_refused_before_committing(tmp_path):
             with pytest.raises(JournalError, match="journal's labels are ints"):
                 j.add_label(1, wrong)
         with pytest.raises(JournalError, match="journal's labels are ints"):
-            j.relabel(0, 2.0)
+            j.relabel(0, 2.5)
         assert j.labels() == [(0, 1)] and len(j.history()) == 1
+        j.relabel(0, 2.0)  # the class 2, as numpy sees it
+        assert j.labels() == [(0, 2)] and type(j.labels()[0][1]) is int
         j.remove_label(0)
         j.add_label(1, "now a str")  # no label left and no classes: free again
         assert j.meta("label_type") == "str"

@@ -18,6 +18,7 @@ from skal.journal._fingerprint import row_fingerprints
 from skal.journal._labels import (
     decode_label,
     encode_label,
+    fit_type,
     label_problem,
     label_type,
     plain_label,
@@ -342,9 +343,7 @@ class JournalCore:
                 f"The label {label!r} does not fit the journal {self.path!r}: "
                 f"{why}. Nothing was recorded."
             )
-        if journal_type == "float" and label_type(label) == "int":
-            label = float(label)
-        return label
+        return fit_type(label, journal_type)
 
     def _note_row(self, index):
         if self._rows is not None:

@@ -17,6 +17,7 @@ __all__ = [
     "check_classes",
     "decode_label",
     "encode_label",
+    "fit_type",
     "label_problem",
     "label_type",
     "plain_label",
@@ -118,17 +119,31 @@ def check_classes(classes):
 def label_problem(label, journal_type, classes):
     """Why ``label`` does not fit a journal, or None if it does.
 
-    A float journal takes integers too (a regression target typed as ``3``).
+    A float journal takes integers too (a regression target typed as ``3``),
+    and an int journal takes integral floats (``2.0`` is the class ``2``);
+    :func:`fit_type` converts them.
     """
     kind = label_type(label)
-    numeric_ok = journal_type == "float" and kind == "int"
+    numeric_ok = (journal_type == "float" and kind == "int") or (
+        journal_type == "int" and kind == "float" and float(label).is_integer()
+    )
     if journal_type is not None and kind != journal_type and not numeric_ok:
         return f"it is {_article(kind)} and the journal's labels are {journal_type}s"
     if classes is not None:
         same = any(label_type(c) == kind and c == label for c in classes)
-        if not same and not (numeric_ok and float(label) in classes):
+        if not same and not (numeric_ok and fit_type(label, journal_type) in classes):
             return f"it is not one of the classes {classes!r}"
     return None
+
+
+def fit_type(label, journal_type):
+    """A numeric label in the journal's own numeric type, others unchanged."""
+    kind = label_type(label)
+    if journal_type == "float" and kind == "int":
+        return float(label)
+    if journal_type == "int" and kind == "float" and label.is_integer():
+        return int(label)
+    return label
 
 
 def _article(kind):
