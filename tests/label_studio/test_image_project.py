@@ -59,9 +59,10 @@ def test_image_project_learns_from_uploaded_pictures(
             result = sync.sync()
             assert result.retrained and not result.cold_start
             pushed = {
-                t["id"]: t["predictions"][0]
+                t["id"]: p
                 for t in client.tasks(project)
-                if t["predictions"]
+                for p in t["predictions"]
+                if p["model_version"] == result.model_version
             }
             assert set(pushed) == set(ids)
             # The pictures as skal sees them, downloaded here with the token.

@@ -282,3 +282,25 @@ def test_personal_access_token_and_clear_errors(
     project = new_project('<View><Text name="t" value="$t"/></View>')
     with pytest.raises(ValueError, match="no <Choices> control"):
         _sync(label_studio, project, tmp_path).sync()
+
+
+def test_empty_project_and_labels_outside_the_choices(
+    client, new_project, label_studio, tmp_path
+):
+    from ls_data import TEXT_CONFIG
+
+    empty = new_project(TEXT_CONFIG)
+    with _sync(label_studio, empty, tmp_path / "empty") as sync:
+        result = sync.sync()  # nothing to do until tasks are imported
+        assert result.n_tasks == 0 and not result.retrained
+        client.import_tasks(empty, [{"text": "superb"}, {"text": "dull"}])
+        assert sync.sync().n_tasks == 2
+
+    project, ids, truth = text_project(client, new_project, n=6)
+    annotate(client, ids[0], "pos")
+    annotate(client, ids[1], "maybe")  # the API accepts it; the choices do not
+    with (
+        _sync(label_studio, project, tmp_path / "odd") as sync,
+        pytest.raises(ValueError, match=rf"Tasks \[{ids[1]}\] are labeled \['maybe'\]"),
+    ):
+        sync.sync()

@@ -301,7 +301,8 @@ class LabelStudioClient:
         return answer["task_count"]
 
     def upload_files(self, project, paths):
-        """Import files (images, ...) as tasks, one task per file.
+        """Import files as tasks: one task per image (or other media file), one
+        per row of a CSV, TSV or JSON list.
 
         Parameters
         ----------
@@ -485,6 +486,10 @@ class LabelStudioClient:
     def delete_webhook(self, webhook):
         """Remove a webhook."""
         self.request("DELETE", f"/api/webhooks/{int(webhook)}/")
+
+    def close(self):
+        """Close the HTTP connections (the client can still be used after)."""
+        self._session.close()
 
     def __repr__(self):
         kind = "personal access token" if self._pat else "legacy token"

@@ -186,8 +186,18 @@ def run_command(args):
     tab = {}
 
     def on_sync(result):
+        if result.n_tasks == 0:
+            if "empty" not in tab:
+                tab["empty"] = True
+                print(
+                    f"{_now()}  project {args.project} has no tasks yet; waiting "
+                    "for them to be imported",
+                    file=out,
+                    flush=True,
+                )
+            return
         if result.retrained or args.verbose:
-            print(_describe(result, first=not tab), file=out, flush=True)
+            print(_describe(result, first="shown" not in tab), file=out, flush=True)
         if sync.view_id_ is not None and "shown" not in tab:
             tab["shown"] = True
             print(

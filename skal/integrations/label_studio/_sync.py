@@ -259,9 +259,8 @@ class LabelStudioSync:
             )
         tasks = sorted(self.client.tasks(self.project), key=lambda t: t["id"])
         if not tasks:
-            raise LabelStudioError(
-                f"Project {self.project} has no tasks; import some first."
-            )
+            # Nothing to learn from or rank yet; the loop waits for an import.
+            return SyncResult(seconds=time.perf_counter() - start)
         result = SyncResult(n_tasks=len(tasks))
         ids = [t["id"] for t in tasks]
         before = self.journal_.labels() if self.journal_.path else {}
@@ -287,6 +286,15 @@ class LabelStudioSync:
                 result.removed.append(task_id)
         labels = {t: lab for t, lab in now.items() if lab is not None}
         result.n_labeled = len(labels)
+        unknown = sorted(t for t, lab in labels.items() if lab not in target.classes)
+        if unknown:
+            raise ValueError(
+                f"Tasks {unknown[:10]} are labeled "
+                f"{sorted({labels[t] for t in unknown})}, which the <Choices "
+                f"name={target.from_name!r}> control no longer offers "
+                f"({list(target.classes)}); add the choice back or correct "
+                "those annotations."
+            )
         stale = (
             result.added
             or result.changed
@@ -470,6 +478,14 @@ class LabelStudioSync:
         try:
             if webhook is not None:
                 receiver = WebhookReceiver(webhook, self._wake)
+                if webhook_url is None and receiver.url.startswith(
+                    ("http://0.0.0.0:", "http://[::]:")
+                ):
+                    raise ValueError(
+                        f"The webhook listens on every address ({webhook}); "
+                        "give webhook_url, the address Label Studio should "
+                        "call (--webhook-url)."
+                    )
                 hook = self._register_webhook(webhook_url or receiver.url)
             n = 0
             while not self._stopping:
@@ -531,8 +547,9 @@ class LabelStudioSync:
         return self.journal_.history(task_id)
 
     def close(self):
-        """Close the journal (idempotent)."""
+        """Close the journal and the connection (idempotent)."""
         self.journal_.close()
+        self.client.close()
 
     def __enter__(self):
         return self
