@@ -3,8 +3,7 @@
 Every test here talks to a real Label Studio (started once, on 127.0.0.1,
 from its own cached virtual environment: see ls_server.py); nothing is mocked.
 If the server cannot be built or started the tests fail, they never skip.
-They run on one xdist worker (``--dist loadgroup``) so that a run starts a
-single server.
+The xdist workers of a run share the one server (see ``shared_server``).
 """
 
 import itertools
@@ -20,7 +19,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("label-studio"))
 
 
 @pytest.fixture(scope="session")

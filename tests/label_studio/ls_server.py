@@ -172,23 +172,81 @@ class LabelStudioServer:
 _SHARED = {}
 
 
+class Running:
+    """A server another process of this test run started: its address."""
+
+    def __init__(self, url, token, startup_seconds):
+        self.url, self.token, self.startup_seconds = url, token, startup_seconds
+
+
+def _healthy(url):
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=5) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
 def shared_server():
-    """One server per test process, started on first use, stopped at exit.
+    """One server per test run, started on first use, stopped by the last user.
 
     The tests and the doctests of :mod:`skal.integrations.label_studio` share
-    it (both conftests import this file as ``ls_server``).
+    it (both conftests import this file as ``ls_server``), and so do the
+    xdist workers of one run (``PYTEST_XDIST_TESTRUNUID``): the first to need
+    it starts it and records its address in a folder keyed by the run; each
+    user leaves a mark there, and the last one to exit stops the server.
     """
-    if "server" not in _SHARED:
-        import atexit
-        import tempfile
+    if "server" in _SHARED:
+        return _SHARED["server"]
+    import atexit
+    import json
+    import tempfile
 
-        folder = tempfile.mkdtemp(prefix="skal-label-studio-")
-        server = LabelStudioServer(folder).start()
-        _SHARED["server"] = server
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    folder = Path(tempfile.gettempdir()) / f"skal-label-studio-{run}"
+    users = folder / "users"
+    users.mkdir(parents=True, exist_ok=True)
+    record = folder / "server.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        (users / str(os.getpid())).touch()
+        known = json.loads(record.read_text()) if record.exists() else None
+        if known is not None and _healthy(known["url"]):
+            server = Running(known["url"], known["token"], known["startup_seconds"])
+        else:
+            started = LabelStudioServer(folder / "data").start()
+            record.write_text(
+                json.dumps(
+                    {
+                        "url": started.url,
+                        "token": started.token,
+                        "pid": started.process.pid,
+                        "startup_seconds": started.startup_seconds,
+                    }
+                )
+            )
+            server = started
+    _SHARED["server"] = server
 
-        def stop():
-            server.stop()
-            shutil.rmtree(folder, ignore_errors=True)
+    def leave():
+        with open(folder / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            (users / str(os.getpid())).unlink(missing_ok=True)
+            if any(users.iterdir()):
+                return  # another worker still uses it
+            if isinstance(server, LabelStudioServer):
+                server.stop()
+            else:
+                # Started, in its own session, by another worker of this run
+                # that has exited: init reaps it once it stops.
+                pid = json.loads(record.read_text())["pid"]
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, 15)
+                    for _ in range(80):
+                        time.sleep(0.25)
+                        os.killpg(pid, 0)
+                    os.killpg(pid, 9)
+        shutil.rmtree(folder, ignore_errors=True)
 
-        atexit.register(stop)
-    return _SHARED["server"]
+    atexit.register(leave)
+    return server

@@ -1,7 +1,7 @@
 """Doctest set-up: the examples talk to a real Label Studio server.
 
 The server is the one the tests in tests/label_studio start (from its own
-cached virtual environment, on 127.0.0.1), shared within a test process.
+cached virtual environment, on 127.0.0.1), shared by a test run.
 """
 
 import importlib.util
@@ -23,12 +23,6 @@ def _server_module():
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if HERE in Path(str(item.path)).resolve().parents:
-            item.add_marker(pytest.mark.xdist_group("label-studio"))
 
 
 @pytest.fixture(autouse=True)
