@@ -45,7 +45,7 @@ def skal(spec, X_lab, y_lab, X):
     from skal import UncertaintySamplingClassifier
 
     learner = UncertaintySamplingClassifier(
-        _estimator(), strategy="margin", batch_size=spec["k"], random_state=0
+        _estimator(), measure="margin", batch_size=spec["k"], random_state=0
     ).fit(X_lab, y_lab)
     return lambda: learner.query(X)
 
@@ -55,7 +55,7 @@ def skal_jobs(spec, X_lab, y_lab, X):
 
     learner = UncertaintySamplingClassifier(
         _estimator(),
-        strategy="margin",
+        measure="margin",
         batch_size=spec["k"],
         n_jobs=spec.get("workers", 2),
         random_state=0,
@@ -77,7 +77,7 @@ def skal_dask(spec, X_lab, y_lab, X):
     )
     client = Client(cluster)
     learner = UncertaintySamplingClassifier(
-        _estimator(), strategy="margin", batch_size=spec["k"], random_state=0
+        _estimator(), measure="margin", batch_size=spec["k"], random_state=0
     ).fit(X_lab, y_lab)
     # The pool lives on the workers, as it would on a cluster: only the top
     # candidates of each block travel back.
@@ -144,7 +144,7 @@ def _skal_batch(strategy):
         from skal import UncertaintySamplingClassifier
 
         learner = UncertaintySamplingClassifier(
-            _estimator(), batch_size=spec["k"], batch_strategy=strategy, random_state=0
+            _estimator(), batch_size=spec["k"], batch_mode=strategy, random_state=0
         ).fit(X_lab, y_lab)
         return lambda: learner.query(X)
 

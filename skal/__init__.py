@@ -16,7 +16,7 @@ from skal.expected import (
 from skal.journal import Journal
 from skal.loop import AnnotationLoop, annotate
 from skal.representative import RepresentativeSampler
-from skal.self_training import SelfTrainingLearner
+from skal.self_training import SelfTraining
 from skal.uncertainty import (
     UncertaintySamplingClassifier,
     UncertaintySamplingRegressor,
@@ -35,7 +35,7 @@ __all__ = [
     "Journal",
     "RandomSampler",
     "RepresentativeSampler",
-    "SelfTrainingLearner",
+    "SelfTraining",
     "UncertaintySamplingClassifier",
     "UncertaintySamplingRegressor",
     "__version__",

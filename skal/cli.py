@@ -18,9 +18,9 @@ _COMPARE_DEFAULT = ("margin", "entropy", "least_confidence", "random")
 def _add_compare(subparsers):
     parser = subparsers.add_parser(
         "compare",
-        help="compare strategies against random sampling on a dataset",
+        help="compare learners against random sampling on a dataset",
         description=(
-            "Simulate active learning with each strategy on repeated seeded "
+            "Simulate active learning with each learner on repeated seeded "
             "train/test splits of a dataset, print learning-curve summaries "
             "(final score, AULC, deficiency and label savings against random "
             "sampling) and write a plot of the learning curves."
@@ -41,11 +41,11 @@ def _add_compare(subparsers):
         "named label/target/class/y, else the last)",
     )
     parser.add_argument(
-        "--strategies",
+        "--learners",
         nargs="+",
         default=list(_COMPARE_DEFAULT),
         metavar="NAME",
-        help="strategies to compare, space- or comma-separated: random, "
+        help="learners to compare, space- or comma-separated: random, "
         "margin, entropy, least_confidence, ratio, or any active learner class "
         "skal exports, with optional :param=value settings "
         "(e.g. CommitteeSampler:n_members=3) (default: %(default)s)",
@@ -121,7 +121,7 @@ def _run_compare(args):
     from skal.evaluation import learning_curves, make_learners
 
     start = time.perf_counter()
-    specs = [s for item in args.strategies for s in item.split(",") if s.strip()]
+    specs = [s for item in args.learners for s in item.split(",") if s.strip()]
     label_column = args.label_column
     if label_column is not None and label_column.lstrip("-").isdigit():
         label_column = int(label_column)
@@ -249,7 +249,7 @@ def _add_label(subparsers):
         help="SQLite journal (default: the CSV's name with .journal.sqlite)",
     )
     parser.add_argument(
-        "--strategy",
+        "--learner",
         default="margin",
         choices=("margin", "least_confidence", "ratio", "entropy", "random"),
         help="which row to ask next (default: %(default)s)",
@@ -379,7 +379,7 @@ def _add_label(subparsers):
                 args.csv,
                 classes,
                 journal=journal,
-                strategy=args.strategy,
+                learner=args.learner,
                 batch_size=args.batch_size,
                 budget=args.budget,
                 export=args.export,
@@ -399,7 +399,7 @@ def _add_label(subparsers):
             return 2
         given = sum(len(r["labeled"]) for r in loop.history_)
         print(
-            f"\n{given} labels given in this session, {loop.n_labels_} in all; "
+            f"\n{given} labels given in this session, {loop.n_bought_} in all; "
             f"stopped: {loop.stop_reason_}. Journal: {journal}"
         )
         if args.export:

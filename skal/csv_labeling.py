@@ -56,7 +56,7 @@ def label_csv(
     text_column=None,
     feature_columns=None,
     label_column="label",
-    strategy="margin",
+    learner="margin",
     batch_size=1,
     budget=None,
     export=None,
@@ -69,7 +69,7 @@ def label_csv(
     Texts (``text_column``) are modeled by TF-IDF and logistic regression,
     numeric columns by standardised logistic regression, wrapped in
     :class:`~skal.UncertaintySamplingClassifier` (or
-    :class:`~skal.RandomSampler` for ``strategy="random"``). Every answer is
+    :class:`~skal.RandomSampler` for ``learner="random"``). Every answer is
     committed to the journal; running again with the same CSV and journal
     resumes, and asks nothing already answered (skipped rows excepted). The
     journal is the truth: a label corrected or removed there is not taken
@@ -91,8 +91,9 @@ def label_csv(
     label_column : str, default="label"
         Column of labels already known, if the CSV has it (empty cells are
         unlabeled); the export writes labels to it.
-    strategy : str, default="margin"
-        An uncertainty measure of :mod:`skal.scoring`, or ``"random"``.
+    learner : str, default="margin"
+        Which row to ask next: an uncertainty measure (``"margin"``,
+        ``"least_confidence"``, ``"ratio"``, ``"entropy"``), or ``"random"``.
     batch_size : int, default=1
         Rows asked per round (the model is retrained after each round).
     budget : int, default=None
@@ -128,7 +129,7 @@ def label_csv(
     >>> export = os.path.join(folder, "labels.csv")
     >>> loop = label_csv(data, ["neg", "pos"], text_column="text", budget=4,
     ...                  oracle=person, random_state=0, verbose=0, export=export)
-    >>> loop.n_labels_, os.path.exists(os.path.join(folder, "reviews.journal.sqlite"))
+    >>> loop.n_bought_, os.path.exists(os.path.join(folder, "reviews.journal.sqlite"))
     (4, True)
     >>> with open(export) as handle:
     ...     exported = list(csv.DictReader(handle))
@@ -141,7 +142,7 @@ def label_csv(
 
     from skal.baseline import RandomSampler
     from skal.loop import AnnotationLoop
-    from skal.oracles import TerminalOracle
+    from skal.terminal import TerminalOracle
     from skal.uncertainty import UncertaintySamplingClassifier
 
     journal = default_journal_path(path) if journal is None else journal
@@ -158,11 +159,11 @@ def label_csv(
 
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     common = {"batch_size": batch_size, "classes": classes}
-    if strategy == "random":
+    if learner == "random":
         learner = RandomSampler(estimator, random_state=random_state, **common)
     else:
         learner = UncertaintySamplingClassifier(
-            estimator, strategy=strategy, random_state=random_state, **common
+            estimator, measure=learner, random_state=random_state, **common
         )
     if oracle is None:
         oracle = TerminalOracle(classes, feature_names=shown)

@@ -1,37 +1,96 @@
-"""The annotation loop: query, ask an oracle, journal, teach, until it is time
-to stop.
+"""The annotation loop: the round engine with a person, a journal and a
+progress bar.
 
-:class:`AnnotationLoop` drives any skal learner over a pool. Each round it
-queries a batch, asks the oracle about each sample in turn (committing each
-answer to the journal the moment it is given), teaches the new labels, calls
-the callbacks and checks the stopping criteria. Given a journal that already
-holds answers, it resumes: every label in the journal trains the learner,
-nothing labeled is asked again, and an interrupted round is finished first.
+:class:`AnnotationLoop` fits a learner on a pool and drives it on the round
+engine (:class:`~skal.engine.RoundEngine`): each round it queries a batch,
+asks the oracle about each sample in turn, commits each answer to the journal
+the moment it is given (:class:`JournalRecorder`, an engine callback),
+teaches the new labels, and lets the callbacks and stopping criteria decide
+whether to go on. Given a journal that already holds answers, it resumes:
+every label in the journal trains the learner, nothing labeled is asked
+again, and an interrupted round is finished first.
 """
-
-import time
 
 import numpy as np
 from sklearn.base import is_classifier
 
+from skal import _labels
 from skal._data import as_rows, n_rows
-from skal.oracles import SKIP, STOP, UNKNOWN, as_oracle
+from skal.callbacks import Callback
+from skal.engine import SKIP, UNKNOWN, RoundEngine
 from skal.stopping import as_criterion
 
-__all__ = [
-    "AnnotationLoop",
-    "annotate",
-]
-
-
-def _sample_at(X, index):
-    if hasattr(X, "iloc"):
-        return X.iloc[index]
-    return X[index]
+__all__ = ["AnnotationLoop", "JournalRecorder", "annotate"]
 
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+class JournalRecorder(Callback):
+    """Engine callback that commits every query and answer to a journal.
+
+    Each answer is committed before the engine applies it: if the journal
+    cannot write (a full disk, a lock held elsewhere), the engine refuses the
+    answer and the same sample stays waiting, so nothing is recorded in one
+    place and lost in the other.
+
+    Parameters
+    ----------
+    journal : Journal
+        Open for writing and bound to the pool.
+    """
+
+    def __init__(self, journal):
+        self.journal = journal
+
+    def on_round_begin(self, engine, indices, scores):
+        self.journal.start_round(engine.round_, indices)
+
+    def on_answer(self, engine, index, answer):
+        if answer is SKIP or answer is UNKNOWN:
+            kind = "skip" if answer is SKIP else "unknown"
+            self.journal.add_answer(index, kind, round=engine.round_)
+        else:
+            self.journal.add_label(index, answer, round=engine.round_)
+
+    def on_round_end(self, engine, record):
+        if record["complete"]:
+            self.journal.finish_round(record["round"])
+
+
+class _Progress(Callback):
+    """A tqdm bar of the labels bought."""
+
+    def __init__(self, total, initial, verbose):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            initial=min(initial, total),
+            desc="labels",
+            unit="label",
+            disable=not verbose,
+            leave=verbose > 0,
+        )
+
+    def on_answer(self, engine, index, answer):
+        if answer is not SKIP and answer is not UNKNOWN:
+            self.bar.update(1)
+
+    def on_end(self, engine):
+        self.bar.close()
+
+
+class _Legacy(Callback):
+    """A plain function ``f(loop, record)`` called after every round."""
+
+    def __init__(self, loop, func):
+        self.loop = loop
+        self.func = func
+
+    def on_round_end(self, engine, record):
+        self.func(self.loop, record)
 
 
 class AnnotationLoop:
@@ -48,14 +107,14 @@ class AnnotationLoop:
         positions in it.
     oracle : Oracle or callable, default=None
         Who answers: :class:`~skal.oracles.KnownLabels` (simulation),
-        :class:`~skal.oracles.TerminalOracle`,
-        :class:`~skal.oracles.WidgetOracle`, or any function of the sample.
+        :class:`~skal.terminal.TerminalOracle`,
+        :class:`~skal.widget.WidgetOracle`, or any function of the sample.
         Needed by :meth:`run`; the step methods (:meth:`next_query`,
         :meth:`submit`) work without.
     y : array-like of shape (n_pool,), default=None
-        Labels that come with the data: ``-1`` marks unlabeled rows (NaN for
-        a regressor). They train the first model and do not count against
-        ``budget``.
+        Labels that come with the data: ``-1`` (or None) marks unlabeled rows
+        (NaN for a regressor). They train the first model and do not count
+        against ``budget``.
     budget : int, default=None
         Labels to buy from the oracle, in all sessions of the journal
         together; the last batch is shrunk so it is never exceeded. Skips and
@@ -70,10 +129,12 @@ class AnnotationLoop:
         SQLite journal file. A path is opened (created if new), locked against
         other writers and closed when the loop ends; a
         :class:`~skal.journal.Journal` object is used as is and left open.
-    callbacks : callable or list of callables, default=None
-        Each called as ``callback(loop, record)`` after every round, where
-        ``record`` is the round's entry of ``history_``. A callback can end
-        the loop with ``loop.stop(reason)``.
+        None: no journal (answers live in memory only).
+    callbacks : Callback, callable or list of those, default=None
+        Engine callbacks (:class:`skal.callbacks.Callback`); a plain function is
+        called as ``f(loop, record)`` after every round, ``record`` being the
+        round's entry of ``history_``. A callback can end the loop with
+        ``loop.stop(reason)``.
     verbose : int, default=1
         0 hides the progress bar.
 
@@ -81,10 +142,12 @@ class AnnotationLoop:
     ----------
     pool_ : container
         ``X`` as the learner sees it.
+    engine_ : RoundEngine
+        The engine driving the rounds.
     labels_ : dict
         Every known label by pool index (from ``y``, the journal and the
         oracle).
-    n_labels_ : int
+    n_bought_ : int
         Labels given by the oracle, previous sessions of the journal
         included.
     unknown_ : set of int
@@ -96,10 +159,8 @@ class AnnotationLoop:
     pending_ : list of int
         Samples of the current round still to ask, the next one first.
     history_ : list of dict
-        One record per round of this session: ``round``, ``queried``,
-        ``scores``, ``labeled`` (index, label pairs), ``skipped``,
-        ``unknown``, ``n_labels``, ``n_labeled`` (labels training the model),
-        ``seconds``, ``complete`` and ``resumed``.
+        One record per round of this session (see
+        :attr:`skal.engine.RoundEngine.history_`).
     stop_reason_ : str or None
         Why the loop stopped.
     journal_ : Journal or None
@@ -130,7 +191,7 @@ class AnnotationLoop:
     ...     LogisticRegression(max_iter=500), random_state=0)
     >>> loop = AnnotationLoop(learner, X, KnownLabels(y), y=y_known, budget=20,
     ...                       batch_size=5, verbose=0).run()
-    >>> loop.n_labels_, len(loop.history_), loop.stop_reason_
+    >>> loop.n_bought_, len(loop.history_), loop.stop_reason_
     (20, 4, 'budget of 20 labels spent')
     >>> learner.n_labeled_, learner.score(X, y) > 0.9
     (23, True)
@@ -160,7 +221,7 @@ class AnnotationLoop:
         self.journal = journal
         self.callbacks = callbacks
         self.verbose = verbose
-        self._started = False
+        self.engine_ = None
         self._closed = False
 
     # ------------------------------------------------------------- setup
@@ -183,29 +244,22 @@ class AnnotationLoop:
             raise ValueError(
                 f"budget must be a non-negative int or None, got {self.budget!r}."
             )
-        size = self._batch_size()
+        size = self.learner.batch_size if self.batch_size is None else self.batch_size
         if int(size) != size or size < 1:
             raise ValueError(f"batch_size must be a positive int, got {size!r}.")
-
-    def _batch_size(self):
-        if self.batch_size is not None:
-            return self.batch_size
-        return getattr(self.learner, "batch_size", 1)
+        if isinstance(self.journal, str) and self.journal.strip() in ("", ":memory:"):
+            raise ValueError(
+                f"journal={self.journal!r} keeps no label once the session ends; "
+                "pass the path of a journal file, or journal=None for no journal."
+            )
+        return int(size)
 
     def _initial_labels(self, n):
         if self.y is None:
             return {}
         values = self.y.to_numpy() if hasattr(self.y, "to_numpy") else self.y
-        y = np.asarray(values, dtype=object if isinstance(values, list) else None)
-        if y.shape != (n,):
-            raise ValueError(
-                f"y has shape {y.shape} but the pool has {n} samples; pass one label "
-                "or unlabeled marker per sample."
-            )
-        if self._classifier:
-            unlabeled = np.array([v is not None and v == -1 for v in y.tolist()])
-        else:
-            unlabeled = np.isnan(y.astype(float))
+        y = _labels.check_y(values, n)
+        unlabeled = _labels.unlabeled_mask(y, self._classifier)
         return {int(i): _plain(y[i]) for i in np.flatnonzero(~unlabeled)}
 
     def _open_journal(self):
@@ -230,208 +284,113 @@ class AnnotationLoop:
         Returns
         -------
         self : AnnotationLoop
-            The started loop, with ``labels_``, ``n_labels_`` and
+            The started loop, with ``labels_``, ``n_bought_`` and
             ``pending_`` restored from the journal.
         """
-        if self._started:
+        if self.engine_ is not None:
             return self
-        self._validate()
+        batch_size = self._validate()
         self._classifier = is_classifier(self.learner)
         self.pool_ = as_rows(self.X)
-        n = n_rows(self.pool_)
-        self.labels_ = self._initial_labels(n)
-        self.n_labels_ = 0
-        self.unknown_ = set()
-        self.skipped_ = set()
-        self.pending_ = []
-        self.history_ = []
-        self.stop_reason_ = None
-        self.round_ = 0
-        self._record = None
-        self._round_open = False
-        self._untaught = []
-        self._criterion = as_criterion(self.stopping)
-        self.journal_, self._own_journal = self._open_journal()
+        labels = self._initial_labels(n_rows(self.pool_))
+        journal, self._own_journal = self._open_journal()
+        self.journal_ = journal
         try:
-            if self.journal_ is not None:
-                self._resume()
-            self._fit()
+            n_bought, unknown, round_, pending = 0, set(), 0, None
+            if journal is not None:
+                n_bought, unknown, round_, pending = self._resume(journal, labels)
+            untaught = self._fit(labels)
+            callbacks = self._callbacks(journal, n_bought)
+            self.engine_ = RoundEngine(
+                self.learner,
+                self.pool_,
+                budget=self.budget,
+                batch_size=batch_size,
+                callbacks=callbacks,
+                labels=untaught,
+                n_bought=n_bought,
+                round=round_,
+                excluded=unknown,
+            )
+            self.engine_.labels_.update(labels)
+            if pending:
+                self.engine_.resume_round(pending)
+            self.engine_.start()
         except BaseException:
-            if self._own_journal:
-                self.journal_.close()
+            if self._own_journal and journal is not None:
+                journal.close()
             raise
-        self._started = True
-        self._progress = self._make_progress(n)
-        if self._model_ready():
-            self._check_stopping()
         return self
 
-    def _resume(self):
+    def _callbacks(self, journal, n_bought):
+        callbacks = []
+        if journal is not None:
+            callbacks.append(JournalRecorder(journal))
+        extra = self.callbacks
+        if extra is not None and not isinstance(extra, (list, tuple)):
+            extra = [extra]
+        for callback in extra or []:
+            callbacks.append(
+                callback if isinstance(callback, Callback) else _Legacy(self, callback)
+            )
+        criterion = as_criterion(self.stopping)
+        if criterion is not None:
+            callbacks.append(criterion)
+        n = n_rows(self.pool_)
+        total = self.budget if self.budget is not None else n
+        callbacks.append(_Progress(total, n_bought, self.verbose))
+        return callbacks
+
+    def _resume(self, journal, labels):
+        """Bind the journal and read it back: labels (merged into
+        ``labels``), labels bought, "don't know" rows, the next round and an
+        interrupted round's unanswered samples."""
         from skal.journal import JournalError
 
-        journal = self.journal_
         journal.bind(self.pool_, self.learner)
-        initial = dict(self.labels_)
+        initial = dict(labels)
         for index, label in journal.labels():
             if index in initial and initial.pop(index) != label:
                 raise JournalError(
-                    f"y labels row {index} {self.labels_[index]!r} but the journal "
+                    f"y labels row {index} {labels[index]!r} but the journal "
                     f"{journal.path!r} has {label!r} for it. Fix y, or use another "
                     "journal."
                 )
-            self.labels_[index] = label
+            labels[index] = label
         for index in sorted(initial):
             # Labels from y join the journal, so it alone can rebuild the set.
             journal.add_label(index, initial[index], source="initial")
-        self.n_labels_ = journal.n_labels(source="oracle")
-        self.unknown_ = set(journal.indices("unknown")) - set(self.labels_)
+        n_bought = journal.n_labels(source="oracle")
+        unknown = set(journal.indices("unknown")) - set(labels)
         open_round = journal.open_round()
         if open_round is None:
-            self.round_ = journal.next_round()
-            return
+            return n_bought, unknown, journal.next_round(), None
         rnd, pending = open_round
-        pending = [i for i in pending if i not in self.labels_]
+        pending = [i for i in pending if i not in labels]
         if self.budget is not None:
-            pending = pending[: max(0, self.budget - self.n_labels_)]
-        self.round_ = rnd
+            pending = pending[: max(0, self.budget - n_bought)]
         if not pending:
             journal.finish_round(rnd)
-            self.round_ = rnd + 1
-            return
-        self.pending_ = pending
-        self._open_record(pending, None, resumed=True)
+            return n_bought, unknown, rnd + 1, None
+        return n_bought, unknown, rnd, pending
 
-    def _fit(self):
+    def _fit(self, labels):
+        """Fit the learner on ``labels`` if they can train it; return those
+        that cannot yet (one class so far), for the engine to hold."""
         n = n_rows(self.pool_)
-        labels = self.labels_
         values = list(labels.values())
+        ready = _labels.can_train(values, self._classifier, model_ready=False)
         if self._classifier:
-            ready = len({repr(v) for v in values}) >= 2
-            sample = np.asarray(values) if values else np.empty(0, dtype=int)
-            if sample.dtype.kind in "USO":
-                y = np.full(n, -1, dtype=object)
-            elif sample.dtype.kind == "f":
-                y = np.full(n, -1.0)
-            else:
-                y = np.full(n, -1, dtype=np.int64)
+            strings = any(isinstance(v, str) for v in values)
+            dtype = object if strings else np.asarray(values or [0]).dtype
+            y = np.full(n, _labels.UNLABELED, dtype=dtype)
         else:
-            ready = bool(values)
             y = np.full(n, np.nan)
         if ready:
             idx = np.fromiter(labels, dtype=np.intp, count=len(labels))
             y[idx] = values
-            self._untaught = []
-        else:
-            # One class (or none) cannot train a classifier: keep the labels
-            # aside and query a cold start until a second class shows up.
-            self._untaught = list(labels)
         self.learner.fit(self.pool_, y)
-
-    def _make_progress(self, n):
-        from tqdm.auto import tqdm
-
-        total = self.budget
-        if total is None:
-            total = self.n_labels_ + n - len(self.labels_) - len(self.unknown_)
-        return tqdm(
-            total=total,
-            initial=min(self.n_labels_, total),
-            desc="labels",
-            unit="label",
-            disable=not self.verbose,
-            leave=self.verbose > 0,
-        )
-
-    # ----------------------------------------------------------- rounds
-    def _model_ready(self):
-        return getattr(self.learner, "n_labeled_", 0) > 0
-
-    def _open_record(self, queried, scores, resumed=False):
-        self._record = {
-            "round": self.round_,
-            "queried": [int(i) for i in queried],
-            "scores": None if scores is None else [float(s) for s in scores],
-            "labeled": [],
-            "skipped": [],
-            "unknown": [],
-            "resumed": resumed,
-            "started": time.time(),
-        }
-        self._round_open = True
-
-    def _begin_round(self):
-        left = None if self.budget is None else self.budget - self.n_labels_
-        if left is not None and left <= 0:
-            self.stop(f"budget of {self.budget} labels spent")
-            return
-        k = self._batch_size() if left is None else min(self._batch_size(), left)
-        taught = set(np.asarray(self.learner.labeled_indices_).tolist())
-        n_candidates = n_rows(self.pool_) - len(taught)
-        excluded = (set(self._untaught) | self.unknown_ | self.skipped_) - taught
-        available = n_candidates - len(excluded)
-        if available <= 0:
-            self.stop(
-                "pool exhausted: every sample is labeled, skipped or marked don't know"
-            )
-            return
-        k = min(k, available)
-        # The learner cannot be told to avoid rows it does not know are taken,
-        # so ask for enough extra that the best k allowed ones are among them.
-        m = min(k + len(excluded), n_candidates)
-        idx, scores = self.learner.query(n_instances=m, return_scores=True)
-        keep = np.array([int(i) not in excluded for i in idx], dtype=bool)
-        idx, scores = np.asarray(idx)[keep][:k], np.asarray(scores)[keep][:k]
-        self.pending_ = [int(i) for i in idx]
-        if self.journal_ is not None:
-            self.journal_.start_round(self.round_, self.pending_)
-        self._open_record(self.pending_, scores)
-
-    def _teach_untaught(self):
-        if not self._untaught:
-            return False
-        one_class = len({repr(self.labels_[i]) for i in self._untaught}) < 2
-        if self._classifier and not self._model_ready() and one_class:
-            return False
-        indices = list(self._untaught)
-        labels = [self.labels_[i] for i in indices]
-        self.learner.teach(y=labels, indices=np.asarray(indices, dtype=np.intp))
-        self._untaught = []
-        return True
-
-    def _close_record(self, complete):
-        record = self._record
-        record["complete"] = complete
-        record["n_labels"] = self.n_labels_
-        record["n_labeled"] = int(getattr(self.learner, "n_labeled_", 0))
-        record["seconds"] = time.time() - record.pop("started")
-        self.history_.append(record)
-        self._record = None
-        self._round_open = False
-        return record
-
-    def _finish_round(self):
-        changed = self._teach_untaught()
-        if self.journal_ is not None:
-            self.journal_.finish_round(self.round_)
-        record = self._close_record(complete=True)
-        self.round_ += 1
-        for callback in self._callbacks():
-            callback(self, record)
-        if changed and self.stop_reason_ is None:
-            self._check_stopping()
-
-    def _callbacks(self):
-        if self.callbacks is None:
-            return []
-        return (
-            list(self.callbacks)
-            if isinstance(self.callbacks, (list, tuple))
-            else [self.callbacks]
-        )
-
-    def _check_stopping(self):
-        if self._criterion is not None and self._criterion(self):
-            self.stop(self._criterion.reason_ or "stopping criterion met")
+        return {} if ready else dict(labels)
 
     # ------------------------------------------------------------ stepping
     def next_query(self):
@@ -448,15 +407,10 @@ class AnnotationLoop:
             stopped (``stop_reason_`` says why).
         """
         self.start()
-        while not self._closed and self.stop_reason_ is None:
-            if self.pending_:
-                return self.pending_[0]
-            if self._round_open:
-                self._finish_round()
-            else:
-                self._begin_round()
-        self.close()
-        return None
+        index = self.engine_.next_query()
+        if index is None:
+            self.close()
+        return index
 
     def sample(self, index):
         """The pool sample at ``index``, as an oracle is shown it.
@@ -473,38 +427,14 @@ class AnnotationLoop:
             matrix...
         """
         self.start()
-        return _sample_at(self.pool_, index)
-
-    def _check_label(self, label):
-        if label is None:
-            raise ValueError("None is not a label; answer SKIP or UNKNOWN instead.")
-        if self._classifier:
-            declared = getattr(self.learner, "classes", None)
-            if declared is not None and label not in list(declared):
-                raise ValueError(
-                    f"{label!r} is not one of the learner's classes {list(declared)!r}."
-                )
-            if self.labels_:
-                first = next(iter(self.labels_.values()))
-                if isinstance(first, str) != isinstance(label, str):
-                    raise ValueError(
-                        f"Label {label!r} mixes types with the labels so far (e.g. "
-                        f"{first!r}); use one type for all labels."
-                    )
-        else:
-            try:
-                ok = np.isfinite(float(label))
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise ValueError(
-                    f"A regression label is a finite number; got {label!r}."
-                )
+        return self.engine_.sample(index)
 
     def submit(self, answer):
         """Answer the sample :meth:`next_query` returned.
 
-        The answer is committed to the journal before this returns.
+        The answer is validated and committed to the journal before this
+        returns; an answer that cannot be used (a label of the wrong type, or
+        for a row the model cannot train on) raises and nothing is recorded.
 
         Parameters
         ----------
@@ -513,31 +443,11 @@ class AnnotationLoop:
             ``UNKNOWN``: not labeled, never asked again. ``STOP``: end the
             session; the sample stays pending for a resumed loop.
         """
-        if not self._started or self._closed or not self.pending_:
+        if self.engine_ is None or self._closed:
             raise RuntimeError(
                 "No sample is waiting for an answer; call next_query() first."
             )
-        index = self.pending_[0]
-        if answer is STOP:
-            self.stop("stopped by the annotator")
-            return
-        if answer is SKIP or answer is UNKNOWN:
-            kind = "skip" if answer is SKIP else "unknown"
-            if self.journal_ is not None:
-                self.journal_.add_answer(index, kind, round=self.round_)
-            (self.skipped_ if answer is SKIP else self.unknown_).add(index)
-            self._record["skipped" if answer is SKIP else "unknown"].append(index)
-        else:
-            answer = _plain(answer)
-            self._check_label(answer)
-            if self.journal_ is not None:
-                self.journal_.add_label(index, answer, round=self.round_)
-            self.labels_[index] = answer
-            self._untaught.append(index)
-            self.n_labels_ += 1
-            self._record["labeled"].append((index, answer))
-            self._progress.update(1)
-        self.pending_.pop(0)
+        self.engine_.submit(answer)
 
     def stop(self, reason="stopped"):
         """End the loop after the current step; the first reason given stays.
@@ -547,8 +457,8 @@ class AnnotationLoop:
         reason : str, default="stopped"
             Kept in ``stop_reason_``.
         """
-        if self.stop_reason_ is None:
-            self.stop_reason_ = reason
+        self.start()
+        self.engine_.stop(reason)
 
     def close(self):
         """Teach any labels not yet taught, close the progress bar and the
@@ -557,16 +467,13 @@ class AnnotationLoop:
         Idempotent; :meth:`run` and :meth:`next_query` call it when the loop
         stops.
         """
-        if not self._started or self._closed:
+        if self.engine_ is None or self._closed:
             return
         self._closed = True
         try:
-            self._teach_untaught()
-            if self._record is not None:
-                self._close_record(complete=False)
+            self.engine_.end()
         finally:
-            self._progress.close()
-            if self._own_journal:
+            if self._own_journal and self.journal_ is not None:
                 self.journal_.close()
 
     # ----------------------------------------------------------------- run
@@ -574,7 +481,7 @@ class AnnotationLoop:
         """Ask the oracle until a stopping criterion, the budget or the pool
         ends the loop.
 
-        With an interactive oracle (:class:`~skal.oracles.WidgetOracle`),
+        With an interactive oracle (:class:`~skal.widget.WidgetOracle`),
         returns at once and the oracle's buttons drive the loop.
 
         Returns
@@ -583,6 +490,8 @@ class AnnotationLoop:
             The stopped loop (still running, driven by the widget, with an
             interactive oracle).
         """
+        from skal.oracles import as_oracle
+
         if self.oracle is None:
             raise ValueError(
                 "run() needs an oracle; or drive the loop with next_query() and "
@@ -603,13 +512,32 @@ class AnnotationLoop:
             self.close()
         return self
 
+    # --------------------------------------------------------- the state
+    def _engine_attr(name):  # noqa: N805 - a property factory
+        def get(self):
+            if self.engine_ is None:
+                raise AttributeError(f"{name} is set once the loop has started.")
+            return getattr(self.engine_, name)
+
+        return property(get, doc=f"The engine's ``{name}``.")
+
+    labels_ = _engine_attr("labels_")
+    n_bought_ = _engine_attr("n_bought_")
+    unknown_ = _engine_attr("unknown_")
+    skipped_ = _engine_attr("skipped_")
+    round_ = _engine_attr("round_")
+    pending_ = _engine_attr("pending_")
+    history_ = _engine_attr("history_")
+    stop_reason_ = _engine_attr("stop_reason_")
+    del _engine_attr
+
     def __repr__(self):
-        state = (
-            "not started"
-            if not self._started
-            else f"{self.n_labels_} labels, round {self.round_}"
-            + ("" if self.stop_reason_ is None else f", stopped: {self.stop_reason_}")
-        )
+        if self.engine_ is None:
+            state = "not started"
+        else:
+            state = f"{self.n_bought_} labels, round {self.round_}" + (
+                "" if self.stop_reason_ is None else f", stopped: {self.stop_reason_}"
+            )
         return f"<AnnotationLoop of {type(self.learner).__name__}: {state}>"
 
 
@@ -650,7 +578,7 @@ def annotate(learner, X, oracle, **kwargs):
     ...                                         batch_size=3, random_state=0)
     >>> loop = annotate(learner, X, KnownLabels(y), y=y_known, budget=60,
     ...                 stopping=TargetScore(X, y, target=0.9), verbose=0)
-    >>> loop.n_labels_ < 60, loop.stop_reason_.startswith("score")
+    >>> loop.n_bought_ < 60, loop.stop_reason_.startswith("score")
     (True, True)
     """
     return AnnotationLoop(learner, X, oracle, **kwargs).run()

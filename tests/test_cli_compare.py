@@ -57,7 +57,7 @@ def test_compare_end_to_end(tmp_path, capsys):
 
 def test_compare_is_deterministic(tmp_path, capsys):
     argv = ["compare", "--dataset", "wine", *SMALL, "--repeats", "2"]
-    argv += ["--plot", "none", "--strategies", "margin,random"]
+    argv += ["--plot", "none", "--learners", "margin,random"]
     assert main([*argv, "--output", str(tmp_path / "a.json")]) == 0
     assert main([*argv, "--output", str(tmp_path / "b.json"), "--n-jobs", "2"]) == 0
     a = LearningCurveResults.read_json(tmp_path / "a.json")
@@ -69,7 +69,7 @@ def test_compare_is_deterministic(tmp_path, capsys):
 
 def test_compare_accepts_exported_learner_classes(capsys):
     argv = ["compare", "--dataset", "iris", *SMALL, "--repeats", "1", "--plot"]
-    argv += ["none", "--estimator", "naive_bayes", "--strategies"]
+    argv += ["none", "--estimator", "naive_bayes", "--learners"]
     argv += ["CommitteeSampler:n_members=3", "random"]
     assert main(argv) == 0
     _, rows = _table(capsys.readouterr().out)
@@ -107,9 +107,9 @@ def test_compare_csv_and_idx_datasets(tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--strategies", "bogus"], "Unknown strategy 'bogus'; choose from"),
+        (["--learners", "bogus"], "Unknown learner 'bogus'; choose from"),
         (["--dataset", "no-such-set"], "Unknown dataset 'no-such-set'"),
-        (["--strategies", "margin:nope=1"], "has no parameter ['nope']"),
+        (["--learners", "margin:nope=1"], "has no parameter ['nope']"),
         (["--budget", "5"], "budget=5 is smaller than n_initial=10"),
     ],
 )
@@ -125,7 +125,7 @@ def test_compare_warns_about_minus_one_labels(tmp_path, capsys):
     rows = [f"{i % 7},{(i * 3) % 5},{-1 if i % 2 else 1}" for i in range(60)]
     path.write_bytes(gzip.compress(("a,b,label\n" + "\n".join(rows)).encode()))
     argv = ["compare", "--dataset", str(path), *SMALL, "--repeats", "1"]
-    assert main([*argv, "--plot", "none", "--strategies", "random"]) == 0
+    assert main([*argv, "--plot", "none", "--learners", "random"]) == 0
     assert "30 rows have label -1" in capsys.readouterr().err
 
 
@@ -137,4 +137,4 @@ def test_console_entry_point(tmp_path):
         check=True,
     )
     text = " ".join(res.stdout.split())
-    assert "--strategies NAME [NAME ...]" in text and "(default: digits)" in text
+    assert "--learners NAME [NAME ...]" in text and "(default: digits)" in text

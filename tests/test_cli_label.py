@@ -255,9 +255,22 @@ def digest(path):
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def label_some(monkeypatch, capsys, reviews, *extra, answers=("2", "1", "2", "q")):
+def truthful(n):
+    """Answer the first ``n`` samples truthfully, then quit: whichever rows
+    the learner asks for, the labels are right."""
+    given = []
+
+    def answer(text):
+        given.append(text)
+        return truth(text) if len(given) <= n else "q"
+
+    return answer
+
+
+def label_some(monkeypatch, capsys, reviews, *extra, answers=None):
     args = [reviews, "--classes", "neg,pos", "--text-column", "text", *extra]
-    code, out, err = run_label(monkeypatch, capsys, args, list(answers))
+    answers = truthful(3) if answers is None else list(answers)
+    code, out, err = run_label(monkeypatch, capsys, args, answers)
     assert code == 0, err
     return asked(out)
 
@@ -399,24 +412,36 @@ def cli(monkeypatch, capsys, reviews, *extra, answers=()):
 
 def test_relabel_remove_undo_and_show_labels(reviews, tmp_path, monkeypatch, capsys):
     first, second, third = label_some(monkeypatch, capsys, reviews)[:3]
+    path = tmp_path / "reviews.journal.sqlite"
+    with Journal(path, readonly=True) as j:
+        given = dict(j.labels())
+    flipped = {"pos": "neg", "neg": "pos"}
+    was, now = given[first], flipped[given[first]]
     code, out, err = cli(
-        monkeypatch, capsys, reviews, "--relabel", f"{first}=neg", "--relabel", "0=neg"
+        monkeypatch,
+        capsys,
+        reviews,
+        "--relabel",
+        f"{first}={now}",
+        "--relabel",
+        "0=neg",
     )
     assert code == 0, err
-    assert f"row {first}: 'pos' -> 'neg'" in out and "row 0: 'pos' -> 'neg'" in out
+    assert f"row {first}: {was!r} -> {now!r}" in out and "row 0: 'pos' -> 'neg'" in out
     code, out, _ = cli(monkeypatch, capsys, reviews, "--remove", str(second))
-    assert code == 0 and f"row {second}: 'neg' removed" in out
+    assert code == 0 and f"row {second}: {given[second]!r} removed" in out
     code, out, _ = cli(monkeypatch, capsys, reviews, "--show-labels")
     assert code == 0
     lines = {int(line.split()[0]): line for line in out.splitlines()[2:]}
     assert set(lines) == {0, 1, first, third}  # row `second` is unlabeled now
-    assert lines[first].split()[1:3] == ["neg", "2"] and "(was: pos)" in lines[first]
+    assert lines[first].split()[1:3] == [now, "2"] and f"(was: {was})" in lines[first]
     assert "text=great film" in lines[0] and "(was: pos)" in lines[0]
     code, out, _ = cli(monkeypatch, capsys, reviews, "--undo", "--undo")
-    assert f"row {second}: undid the removal of 'neg' (now 'neg')" in out
+    removed = given[second]
+    assert f"row {second}: undid the removal of {removed!r} (now {removed!r})" in out
     assert "row 0: undid the correction to 'neg' (now 'pos')" in out
-    with Journal(tmp_path / "reviews.journal.sqlite", readonly=True) as j:
-        assert dict(j.labels())[first] == "neg" and dict(j.labels())[0] == "pos"
+    with Journal(path, readonly=True) as j:
+        assert dict(j.labels())[first] == now and dict(j.labels())[0] == "pos"
         kinds = [e["kind"] for e in j.history()]
         assert kinds.count("relabel") == 2 and kinds.count("undo") == 2
 

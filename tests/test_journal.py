@@ -147,18 +147,18 @@ def test_export_csv(path, tmp_path):
 
 
 def test_a_changed_learner_warns_and_is_recorded(path):
-    first = UncertaintySamplingClassifier(LogisticRegression(), strategy="margin")
-    second = UncertaintySamplingClassifier(LogisticRegression(), strategy="entropy")
+    first = UncertaintySamplingClassifier(LogisticRegression(), measure="margin")
+    second = UncertaintySamplingClassifier(LogisticRegression(), measure="entropy")
     with Journal(path) as journal:
         journal.bind(X_SMALL, first)
     with (
         Journal(path) as journal,
-        pytest.warns(UserWarning, match=r"strategy: 'margin' -> 'entropy'\)"),
+        pytest.warns(UserWarning, match=r"measure: 'margin' -> 'entropy'\)"),
     ):
         journal.bind(X_SMALL, second)
     with Journal(path, readonly=True) as journal:
         rows = journal._conn.execute("SELECT learner, params FROM sessions").fetchall()
-    assert [json.loads(params)["strategy"] for _, params in rows] == [
+    assert [json.loads(params)["measure"] for _, params in rows] == [
         "margin",
         "entropy",
     ]
@@ -418,7 +418,7 @@ def test_sigkill_mid_round_loses_no_label_and_resume_reasks_nothing(tmp_path):
     assert not set(asked_again) & set(saved)
     assert asked_again[: len(pending)] == pending
     assert loop.history_[0]["resumed"] and loop.history_[0]["round"] == 1
-    assert loop.n_labels_ == len(saved) + 6
+    assert loop.n_bought_ == len(saved) + 6
     # The resumed learner trained on every label, old and new.
     assert set(learner.labeled_indices_) == set(saved) | set(asked_again) | {0, 50, 100}
     with Journal(journal_path, readonly=True) as journal:
@@ -454,7 +454,7 @@ def test_resume_trains_on_the_journal_and_continues_round_numbers(path):
         raise AssertionError("the budget is spent: nothing may be asked")
 
     second = run(6, never).start()
-    assert second.n_labels_ == 6 and second.round_ == 2
+    assert second.n_bought_ == 6 and second.round_ == 2
     np.testing.assert_array_equal(
         np.sort(second.learner.labeled_indices_),
         np.sort(first.learner.labeled_indices_),

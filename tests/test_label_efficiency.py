@@ -24,7 +24,7 @@ def test_margin_beats_random_on_digits():
     params = {"batch_size": 20, "n_initial": 20, "budget": 200}
     results = learning_curves(
         {
-            "margin": UncertaintySamplingClassifier(model, strategy="margin", **params),
+            "margin": UncertaintySamplingClassifier(model, measure="margin", **params),
             "random": RandomSampler(model, **params),
         },
         X,
@@ -50,5 +50,5 @@ def test_margin_beats_random_on_digits():
     ]
     assert sum(wins) >= 6
     # And it gets there with fewer labels: deficiency below 1.
-    assert margin["deficiency_mean"] < 1
+    assert margin["deficiency"] < 1
     assert np.isfinite(margin["label_savings"]) and margin["label_savings"] > 0
