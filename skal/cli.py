@@ -438,8 +438,8 @@ def _add_label_studio(subparsers):
     parser.add_argument(
         "--learner",
         default="margin",
-        help="strategy, as skal compare takes it: margin, entropy, "
-        "least_confidence, ratio, random, or a learner class with "
+        help="the learner, as skal compare --learners takes it: margin, "
+        "entropy, least_confidence, ratio, random, or a learner class with "
         ":param=value settings (default: %(default)s)",
     )
     parser.add_argument(

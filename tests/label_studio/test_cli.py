@@ -182,7 +182,7 @@ def test_once_and_bad_input(client, new_project, label_studio, tmp_path):
     assert "--image-size must be WIDTHxHEIGHT" in error(
         *_base_args(label_studio, project, journal), "--image-size", "big"
     )
-    assert "Unknown strategy 'wrong'" in error(
+    assert "Unknown learner 'wrong'" in error(
         *_base_args(label_studio, project, journal), "--learner", "wrong"
     )
     assert "Cannot reach Label Studio" in error(

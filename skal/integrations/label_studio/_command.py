@@ -29,8 +29,9 @@ def build_learner(spec, estimator, *, text, random_state=None):
     Parameters
     ----------
     spec : str
-        A strategy as ``skal compare`` takes it: ``"margin"``, ``"entropy"``,
-        ``"random"``, or a learner class with ``:param=value`` settings.
+        A learner as ``skal compare --learners`` takes it: ``"margin"``,
+        ``"entropy"``, ``"random"``, or a learner class with ``:param=value``
+        settings.
     estimator : {"logistic", "naive_bayes", "forest"}
         The model: logistic regression, naive Bayes (multinomial on texts,
         Gaussian on numbers) or a random forest.
@@ -48,7 +49,7 @@ def build_learner(spec, estimator, *, text, random_state=None):
     --------
     >>> from skal.integrations.label_studio._command import build_learner
     >>> learner = build_learner("entropy", "logistic", text=True, random_state=0)
-    >>> type(learner).__name__, learner.strategy
+    >>> type(learner).__name__, learner.measure
     ('UncertaintySamplingClassifier', 'entropy')
     >>> [name for name, _ in learner.estimator.steps]
     ['tfidfvectorizer', 'logisticregression']
