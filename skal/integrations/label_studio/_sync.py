@@ -26,40 +26,17 @@ from skal.integrations.label_studio._client import LabelStudioClient, LabelStudi
 from skal.integrations.label_studio._config import choices_target, current_label
 from skal.integrations.label_studio._features import check_rows, default_featurizer
 from skal.integrations.label_studio._journal import ProjectJournal
+from skal.integrations.label_studio._push import (
+    MODEL_PREFIX,
+    VIEW_TITLE,
+    ensure_view,
+    prune_versions,
+    push_predictions,
+    version_numbers,
+)
 from skal.integrations.label_studio._webhook import WEBHOOK_ACTIONS, WebhookReceiver
 
 __all__ = ["LabelStudioSync", "SyncResult", "VIEW_TITLE"]
-
-#: Title of the data-manager tab skal keeps sorted by informativeness.
-VIEW_TITLE = "skal ranking"
-MODEL_PREFIX = "skal-"
-# Predictions sent per request.
-_CHUNK = 1000
-# Columns skal's tab hides, so that the task's fields and the score show
-# without scrolling (the raw JSON of the data and of the prediction too); the
-# Columns menu shows them again.
-_HIDDEN = [
-    f"tasks:{name}"
-    for name in (
-        "inner_id",
-        "completed_at",
-        "cancelled_annotations",
-        "total_predictions",
-        "annotators",
-        "annotations_results",
-        "annotations_ids",
-        "predictions_model_versions",
-        "predictions_results",
-        "file_upload",
-        "storage_filename",
-        "created_at",
-        "updated_at",
-        "updated_by",
-        "avg_lead_time",
-        "draft_exists",
-        "data",
-    )
-]
 
 
 @dataclass
@@ -235,6 +212,8 @@ class LabelStudioSync:
         self.model_version_ = None
         self.view_id_ = None
         self._featurizer = None
+        self._scores = None  # task id -> score of the last push
+        self._round = None  # the number of the next model version
         self._wake = threading.Event()
         self._stopping = False
 
@@ -263,6 +242,35 @@ class LabelStudioSync:
             return SyncResult(seconds=time.perf_counter() - start)
         result = SyncResult(n_tasks=len(tasks))
         ids = [t["id"] for t in tasks]
+        labels = self._reconcile(tasks, target, result)
+        unknown = sorted(t for t, lab in labels.items() if lab not in target.classes)
+        if unknown:
+            raise ValueError(
+                f"Tasks {unknown[:10]} are labeled "
+                f"{sorted({labels[t] for t in unknown})}, which the <Choices "
+                f"name={target.from_name!r}> control no longer offers "
+                f"({list(target.classes)}); add the choice back or correct "
+                "those annotations."
+            )
+        stale = (
+            result.added
+            or result.changed
+            or result.removed
+            or result.new_task_set
+            or self.model_version_ is None
+            or project.get("model_version") != self.model_version_
+        )
+        if stale:
+            self._retrain_and_push(project, tasks, labels, target, result)
+        result.model_version = self.model_version_
+        if not result.top and self._scores is not None:
+            result.top = self._top(ids, labels)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _reconcile(self, tasks, target, result):
+        """Bring the journal in line with Label Studio; the current labels."""
+        ids = [t["id"] for t in tasks]
         before = self.journal_.labels() if self.journal_.path else {}
         result.new_task_set = self.journal_.open(ids, self.learner)
         now = {t["id"]: current_label(t.get("annotations"), target) for t in tasks}
@@ -286,47 +294,17 @@ class LabelStudioSync:
                 result.removed.append(task_id)
         labels = {t: lab for t, lab in now.items() if lab is not None}
         result.n_labeled = len(labels)
-        unknown = sorted(t for t, lab in labels.items() if lab not in target.classes)
-        if unknown:
-            raise ValueError(
-                f"Tasks {unknown[:10]} are labeled "
-                f"{sorted({labels[t] for t in unknown})}, which the <Choices "
-                f"name={target.from_name!r}> control no longer offers "
-                f"({list(target.classes)}); add the choice back or correct "
-                "those annotations."
-            )
-        stale = (
-            result.added
-            or result.changed
-            or result.removed
-            or result.new_task_set
-            or self.model_version_ is None
-            or project.get("model_version") != self.model_version_
-        )
-        if stale:
-            self._retrain_and_push(project, tasks, labels, target, round_, result)
-        result.model_version = self.model_version_
-        if not result.top and self._scores is not None:
-            result.top = self._top(ids, labels)
-        result.seconds = time.perf_counter() - start
-        return result
-
-    _scores = None
-    _round = None
+        return labels
 
     def _first_round(self):
         """One past every round number used before, in Label Studio or a journal."""
-        versions = self.client.model_versions(self.project) or {}
-        numbers = [
-            int(v[len(MODEL_PREFIX) :])
-            for v in versions
-            if v.startswith(MODEL_PREFIX) and v[len(MODEL_PREFIX) :].isdigit()
-        ]
+        used = [n for n, _ in version_numbers(self.client, self.project)]
         last = self.journal_.last_round()
-        return 1 + max([0, *numbers, *([last] if last is not None else [])])
+        return 1 + max([0, *used, *([last] if last is not None else [])])
 
-    def _retrain_and_push(self, project, tasks, labels, target, round_, result):
+    def _retrain_and_push(self, project, tasks, labels, target, result):
         # A number is never reused, even by a push that fails half-way.
+        round_ = self._round
         self._round = round_ + 1
         ids = [t["id"] for t in tasks]
         X = check_rows(self._featurizer(tasks), len(tasks))
@@ -342,48 +320,19 @@ class LabelStudioSync:
             scores = np.asarray(learner.informativeness(X), dtype=float)
             predicted = learner.predict(X)
         version = f"{MODEL_PREFIX}{round_}"
-        predictions = [
-            {
-                "task": int(task_id),
-                "model_version": version,
-                "score": float(scores[i]),
-                "result": [] if predicted is None else target.result(predicted[i]),
-            }
-            for i, task_id in enumerate(ids)
-        ]
-        for start in range(0, len(predictions), _CHUNK):
-            self.client.import_predictions(
-                self.project, predictions[start : start + _CHUNK]
-            )
-        # Label Studio shows (and sorts by) the project's model version only.
-        self.client.update_project(self.project, model_version=version)
-        self._prune(project, version)
-        self._ensure_view()
+        push_predictions(
+            self.client, self.project, target, ids, scores, predicted, version
+        )
+        keep = self.keep_versions if project.get("show_collab_predictions") else 0
+        prune_versions(self.client, self.project, version, keep)
+        if self.view_title is not None and self.view_id_ is None:
+            self.view_id_ = ensure_view(self.client, self.project, self.view_title)
         self.learner_ = learner
         self.model_version_ = version
         self._scores = dict(zip(ids, scores.tolist(), strict=True))
         result.retrained = True
         result.cold_start = cold
         result.top = self._top(ids, labels)
-
-    def _prune(self, project, version):
-        """Delete superseded predictions that no labeling screen should need.
-
-        A labeling screen pre-filled from a prediction saves its annotation
-        with a link to that prediction, and Label Studio refuses to save it
-        if the prediction is gone ("Annotation is not saved"). So while the
-        project pre-labels tasks, the ``keep_versions`` latest superseded
-        versions stay; without pre-labeling none is needed.
-        """
-        keep = self.keep_versions if project.get("show_collab_predictions") else 0
-        numbered = sorted(
-            (int(v[len(MODEL_PREFIX) :]), v)
-            for v in self.client.model_versions(self.project) or {}
-            if v.startswith(MODEL_PREFIX) and v[len(MODEL_PREFIX) :].isdigit()
-        )
-        superseded = [v for _, v in numbered if v != version]
-        for old in superseded[: max(0, len(superseded) - keep)]:
-            self.client.delete_model_version(self.project, old)
 
     def _cold_start(self, learner, X, y):
         """Scores without a model: the learner's cold-start picks first."""
@@ -406,31 +355,6 @@ class LabelStudioSync:
             key=lambda t: -self._scores.get(t, 0.0),
         )
         return ranked[:n]
-
-    def _ensure_view(self):
-        if self.view_title is None or self.view_id_ is not None:
-            return
-        data = {
-            "title": self.view_title,
-            "ordering": ["-tasks:predictions_score"],
-            "hiddenColumns": {"explore": _HIDDEN, "labeling": _HIDDEN},
-            "filters": {
-                "conjunction": "and",
-                "items": [
-                    {
-                        "filter": "filter:tasks:total_annotations",
-                        "operator": "equal",
-                        "type": "Number",
-                        "value": 0,
-                    }
-                ],
-            },
-        }
-        for view in self.client.views(self.project) or []:
-            if (view.get("data") or {}).get("title") == self.view_title:
-                self.view_id_ = view["id"]
-                return
-        self.view_id_ = self.client.create_view(self.project, data)["id"]
 
     # ------------------------------------------------------------------ loop
     def run(
