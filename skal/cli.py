@@ -1,7 +1,9 @@
-"""The ``skal`` command line: ``skal compare`` (the main job) and ``skal label``.
+"""The ``skal`` command line: ``skal compare`` (the main job), ``skal label`` and
+``skal label-studio``.
 
 This module only parses arguments and dispatches; the work lives in
-:mod:`skal.evaluation` (compare) and :mod:`skal.csv_labeling` (label).
+:mod:`skal.evaluation` (compare), :mod:`skal.csv_labeling` (label) and
+:mod:`skal.integrations.label_studio` (label-studio).
 """
 
 import argparse
@@ -407,6 +409,85 @@ def _add_label(subparsers):
     parser.set_defaults(func=run)
 
 
+def _add_label_studio(subparsers):
+    parser = subparsers.add_parser(
+        "label-studio",
+        help="order a Label Studio project by active learning, live",
+        description=(
+            "Connect an active learner to a Label Studio project: pull its "
+            "tasks and annotations, retrain, and push one prediction per task "
+            "whose score is the learner's informativeness, then keep doing so "
+            "as annotations arrive (edited or deleted ones correct the "
+            "journal). A data-manager tab sorted by that score is created: "
+            "'Label Tasks As Displayed' from it asks the most informative task "
+            "first. "
+            "Ctrl-C stops cleanly; run the same command to resume."
+        ),
+    )
+    parser.add_argument(
+        "--url", help="Label Studio's address (default: $LABEL_STUDIO_URL)"
+    )
+    parser.add_argument(
+        "--token",
+        help="API token, legacy or personal access token (default: "
+        "$LABEL_STUDIO_API_KEY, which keeps it out of the process list)",
+    )
+    parser.add_argument(
+        "--project", type=int, required=True, help="project id (in its URL)"
+    )
+    parser.add_argument(
+        "--learner",
+        default="margin",
+        help="the learner, as skal compare --learners takes it: margin, "
+        "entropy, least_confidence, ratio, random, or a learner class with "
+        ":param=value settings (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--estimator",
+        choices=("logistic", "naive_bayes", "forest"),
+        default="logistic",
+        help="model (after TF-IDF for texts, standardisation otherwise) "
+        "(default: %(default)s)",
+    )
+    parser.add_argument("--control", help="<Choices> control to learn, if several")
+    parser.add_argument(
+        "--features", help="numeric task-data fields to learn from, comma-separated"
+    )
+    parser.add_argument(
+        "--image-size",
+        default="16x16",
+        help="images are resized to this, in grayscale (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--journal",
+        help="folder of the project's journals (default: skal-label-studio/project-ID)",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=5.0, help="seconds between polls (5)"
+    )
+    parser.add_argument(
+        "--webhook",
+        metavar="HOST:PORT",
+        help="also listen for Label Studio's webhooks there (registered in the "
+        "project while running), to retrain at once",
+    )
+    parser.add_argument(
+        "--webhook-url", help="URL Label Studio calls, if not http://HOST:PORT/..."
+    )
+    parser.add_argument("--once", action="store_true", help="sync once and exit")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument(
+        "--verbose", action="store_true", help="a line for every poll too"
+    )
+
+    def run(args):
+        from skal.integrations.label_studio._command import run_command
+
+        return run_command(args)
+
+    parser.set_defaults(func=run)
+
+
 def _not_yet(name):
     def run(args):
         print(f"skal {name}: not implemented yet", file=sys.stderr)
@@ -423,6 +504,7 @@ def main(argv=None):
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_compare(subparsers)
     _add_label(subparsers)
+    _add_label_studio(subparsers)
     args = parser.parse_args(argv)
     return args.func(args)
 
