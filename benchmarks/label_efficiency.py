@@ -72,35 +72,18 @@ def _uncertainty(**params):
     return UncertaintySamplingClassifier(_model(), **params)
 
 
-def _variant(exploration="auto", self_training="auto", **attrs):
-    cls = type("Variant", (AdaptiveSampler,), attrs)
-    return cls(_model(), exploration=exploration, self_training=self_training)
+def _badge(**params):
+    from skal.neural import BADGEClassifier
+
+    return BADGEClassifier(_model(), **params)
 
 
 #: Every learner and option the tables show, by name.
 LEARNERS = {
     "random": lambda: RandomSampler(_model()),
     "adaptive": lambda: AdaptiveSampler(_model()),
-    "adaptive-excess": lambda: _variant(_EXCESS=True),
-    "adaptive-fixed10": lambda: AdaptiveSampler(_model(), exploration=0.1),
-    "adaptive-noexp": lambda: AdaptiveSampler(_model(), exploration=0.0),
-    "adaptive-topk": lambda: _variant(_DIVERSE=False),
-    "adaptive-topk-excess": lambda: _variant(_DIVERSE=False, _EXCESS=True),
-    "adaptive-topk-noexp": lambda: _variant(_DIVERSE=False, exploration=0.0),
-    "adaptive-rel": lambda: _variant(_RELATIVE=True),
-    "adaptive-excess-best": lambda: _variant(_EXCESS=True, _PICK="best"),
-    "adaptive-excess-st99": lambda: _variant(
-        _EXCESS=True, self_training=SelfTraining(0.99)
-    ),
-    "adaptive-excess-nost": lambda: _variant(_EXCESS=True, self_training=None),
-    "aeb-st90": lambda: _variant(
-        _EXCESS=True, _PICK="best", self_training=SelfTraining(0.9)
-    ),
-    "aeb-st80": lambda: _variant(
-        _EXCESS=True, _PICK="best", self_training=SelfTraining(0.8)
-    ),
-    "aeb-nost": lambda: _variant(_EXCESS=True, _PICK="best", self_training=None),
-    "margin+cluster_best": lambda: _uncertainty(batch_mode="cluster"),
+    "adaptive:no_exploration": lambda: AdaptiveSampler(_model(), exploration=0.0),
+    "adaptive:no_self_training": lambda: AdaptiveSampler(_model(), self_training=None),
     "margin": lambda: _uncertainty(measure="margin"),
     "entropy": lambda: _uncertainty(measure="entropy"),
     "least_confidence": lambda: _uncertainty(measure="least_confidence"),
@@ -132,6 +115,7 @@ LEARNERS = {
         measure="consensus_entropy",
     ),
     "expected_model_change": lambda: ExpectedModelChangeClassifier(_model()),
+    "badge": lambda: _badge(),
     "expected_error": lambda: ExpectedErrorReductionClassifier(
         _model(), n_candidates=10, n_eval_samples=100
     ),
@@ -287,7 +271,8 @@ def reproduce_lu(repeats, seed, n_jobs, learner_names):
             _t_quantile(values.size - 1) * values.std(ddof=1) / math.sqrt(values.size)
         )
         print(
-            f"{name}: AUBC {values.mean():.4f} ± {half:.4f} (95% CI, {values.size} reps)"
+            f"{name}: AUBC {values.mean():.4f} ± {half:.4f} "
+            f"(95% CI, {values.size} repetitions)"
         )
     return results
 
