@@ -216,7 +216,7 @@ class AdaptiveSampler(
         """
         if self.exploration != "auto":
             return float(self.exploration)
-        excess, n = getattr(self, "_evidence", (0.0, 0.0))
+        excess, n = self._evidence
         share = max(excess, 0.0) / (n + 1.0)
         lowest = min(1.0 / max(self.batch_size, 1), 0.5)
         return float(np.clip(share, lowest, 0.5))
@@ -329,7 +329,7 @@ class AdaptiveSampler(
         return pool.candidates[positions], np.asarray(scores)
 
     def _query_info(self):
-        kinds = list(getattr(self, "_pending_kinds", {}).values())
+        kinds = list(self._pending_kinds.values())
         return {
             "split": {
                 "exploit": kinds.count("exploit"),
@@ -344,13 +344,22 @@ class AdaptiveSampler(
         return idx, scores
 
     # -------------------------------------------------------- evidence
+    def _start(self):
+        super()._start()
+        # (discounted sum of excess surprises, discounted number of picks)
+        self._evidence = (0.0, 0.0)
+        # Row -> (predicted label, kind of pick, confidence), until answered.
+        self._predicted = {}
+        self._pending_kinds = {}
+        self.exploration_share_ = self._share()
+
     def _after_train(self, X, y):
         self._learn_from_answers()
         super()._after_train(X, y)
 
     def _learn_from_answers(self):
         """Fold the answers to the last exploration picks into the evidence."""
-        predicted = getattr(self, "_predicted", {})
+        predicted = self._predicted
         if not predicted:
             return
         labels = dict(
@@ -365,7 +374,7 @@ class AdaptiveSampler(
         excess = sum(
             (labels[i] != predicted[i][0]) - (1.0 - predicted[i][2]) for i in rows
         )
-        old_excess, old_n = getattr(self, "_evidence", (0.0, 0.0))
+        old_excess, old_n = self._evidence
         self._evidence = (
             _FORGET * old_excess + excess,
             _FORGET * old_n + len(rows),

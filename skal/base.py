@@ -105,6 +105,10 @@ class BaseActiveLearner(
         seed = stream(self._seed, "train", self._round).integers(SEED_MAX)
         return seeded_fit(clone(self.estimator), X, y, int(seed))
 
+    def _start(self):
+        """Called by ``fit`` before the first label: reset the strategy's own
+        state, so that a refit starts afresh."""
+
     def _after_train(self, X, y):
         """Called after every retraining with the training set."""
 
@@ -190,6 +194,7 @@ class BaseActiveLearner(
         self.estimator_ = clone(self.estimator)
         if declared is not None:
             self.classes_ = declared
+        self._start()
         if self.budget is not None:
             from skal.engine import simulate
 

@@ -12,7 +12,7 @@ import sys
 __all__ = ["main"]
 
 
-_COMPARE_DEFAULT = ("margin", "entropy", "least_confidence", "random")
+_COMPARE_DEFAULT = ("adaptive", "margin", "random")
 
 
 def _add_compare(subparsers):
@@ -29,7 +29,8 @@ def _add_compare(subparsers):
     parser.add_argument(
         "--dataset",
         default="digits",
-        help="digits, wine, breast_cancer, iris, synthetic, or the path of a "
+        help="digits, wine, breast_cancer, iris, synthetic, imbalanced, "
+        "many_classes, noisy, or the path of a "
         "CSV file or an IDX image file (default: digits)",
     )
     parser.add_argument(
@@ -45,8 +46,9 @@ def _add_compare(subparsers):
         nargs="+",
         default=list(_COMPARE_DEFAULT),
         metavar="NAME",
-        help="learners to compare, space- or comma-separated: random, "
-        "margin, entropy, least_confidence, ratio, or any active learner class "
+        help="learners to compare, space- or comma-separated: adaptive "
+        "(AdaptiveSampler), random, margin, entropy, least_confidence, ratio, "
+        "or any active learner class "
         "skal exports, with optional :param=value settings "
         "(e.g. CommitteeSampler:n_members=3) (default: %(default)s)",
     )
@@ -63,7 +65,10 @@ def _add_compare(subparsers):
         "--batch-size", type=int, default=20, help="labels per round (20)"
     )
     parser.add_argument(
-        "--n-initial", type=int, default=20, help="random labels to start (20)"
+        "--n-initial",
+        type=int,
+        default=20,
+        help="labels bought in the first round (20)",
     )
     parser.add_argument("--repeats", type=int, default=10, help="seeded runs (10)")
     parser.add_argument(

@@ -37,13 +37,13 @@ def test_compare_end_to_end(tmp_path, capsys):
     assert "iris (150 samples, 4 features, 3 classes)" in out
     header, rows = _table(out)
     assert header.split("  ")[0] == "learner" and "AULC" in header
-    assert list(rows) == ["margin", "entropy", "least_confidence", "random"]
+    assert list(rows) == ["adaptive", "margin", "random"]
     assert rows["random"][2] == "1.000 ± 0.000"  # deficiency of random
     assert rows["random"][4] == "0%"  # random saves nothing against itself
     assert "target accuracy" in out
-    # The curves file holds every point: 4 learners x 3 repeats x 3 rounds.
+    # The curves file holds every point: 3 learners x 3 repeats x 3 rounds.
     results = LearningCurveResults.read_csv(out_csv, baseline="random")
-    assert len(results.records) == 4 * 3 * 3
+    assert len(results.records) == 3 * 3 * 3
     assert results.curve("margin")[0].tolist() == [10, 20, 30]
     # The table printed is the summary of those curves.
     summary = {r["learner"]: r for r in results.summary(as_frame=False)}

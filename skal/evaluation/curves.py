@@ -21,6 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from skal._data import as_rows, take_rows
+from skal.adaptive import AdaptiveSampler
 from skal.base import BaseActiveLearner
 from skal.baseline import RandomSampler
 from skal.callbacks import ScoreEachModel
@@ -63,6 +64,8 @@ def make_learners(specs, estimator, **params):
     specs : list of str
         Each one of:
 
+        - ``"adaptive"``: an :class:`~skal.AdaptiveSampler`, the recommended
+          learner;
         - ``"random"``: a :class:`~skal.RandomSampler`;
         - an uncertainty measure (``"margin"``, ``"entropy"``,
           ``"least_confidence"``, ``"ratio"``): an
@@ -70,7 +73,7 @@ def make_learners(specs, estimator, **params):
         - the name of any active learner class that :mod:`skal` exports
           (case-insensitive, e.g. ``"CommitteeSampler"``), optionally followed
           by ``:param=value`` settings, e.g.
-          ``"CommitteeSampler:disagreement=kl_max_disagreement:n_members=3"``.
+          ``"CommitteeSampler:measure=kl_max_disagreement:n_members=3"``.
     estimator : estimator object
         The model every learner wraps.
     **params
@@ -86,9 +89,11 @@ def make_learners(specs, estimator, **params):
     --------
     >>> from sklearn.naive_bayes import GaussianNB
     >>> from skal.evaluation import make_learners
-    >>> learners = make_learners(["margin", "random"], GaussianNB(), batch_size=5)
-    >>> {k: type(v).__name__ for k, v in learners.items()}
-    {'margin': 'UncertaintySamplingClassifier', 'random': 'RandomSampler'}
+    >>> learners = make_learners(
+    ...     ["adaptive", "margin", "random"], GaussianNB(), batch_size=5
+    ... )
+    >>> [type(v).__name__ for v in learners.values()]
+    ['AdaptiveSampler', 'UncertaintySamplingClassifier', 'RandomSampler']
     >>> learners["margin"].batch_size
     5
     """
@@ -107,12 +112,15 @@ def make_learners(specs, estimator, **params):
             settings[key.strip()] = _parse_value(value.strip())
         if head == "random":
             learner = RandomSampler(estimator)
+        elif head == "adaptive":
+            learner = AdaptiveSampler(estimator)
         elif head in _UNCERTAINTY:
             learner = UncertaintySamplingClassifier(estimator, measure=head)
         elif head.lower() in classes:
             learner = classes[head.lower()](estimator)
         else:
             valid = [
+                "adaptive",
                 "random",
                 *_UNCERTAINTY,
                 *sorted(cls.__name__ for cls in classes.values()),
