@@ -46,7 +46,7 @@ from skal import (
     UncertaintySamplingClassifier,
 )
 from skal.datasets import load_dataset
-from skal.evaluation import area_under_learning_curve, learning_curves
+from skal.evaluation import area_under_learning_curve, gap_closed, learning_curves
 
 #: Per dataset: (budget, batch_size, n_initial), sized to the training part.
 SETTINGS = {
@@ -145,6 +145,11 @@ def paired(values, baseline):
     return float(diff.mean()), float(half), (wins, n - wins - losses, losses)
 
 
+def full_scores(results):
+    """The whole training split's score of each repeat, by seed."""
+    return {r["seed"]: r["full_score"] for r in results.records}
+
+
 def per_seed(results, learner):
     """Final score and AULC of each repeat, by seed."""
     finals, aulcs = {}, {}
@@ -163,7 +168,8 @@ def table(results, learners):
     """Markdown rows: learner, final and AULC differences, W/T/L, absolutes."""
     base_final, base_aulc = per_seed(results, "random")
     seeds = sorted(base_final)
-    full = np.mean([r["full_score"] for r in results.records])
+    fulls = full_scores(results)
+    full = float(np.mean([fulls[s] for s in seeds]))
     rows = []
     for name in learners:
         finals, aulcs = per_seed(results, name)
@@ -181,6 +187,9 @@ def table(results, learners):
                 "d_aulc": da,
                 "h_aulc": ha,
                 "wtl": (w, t, lo),
+                "gap_closed": gap_closed(
+                    f, [base_final[s] for s in seeds], [fulls[s] for s in seeds]
+                ),
             }
         )
     return rows, full
@@ -189,16 +198,16 @@ def table(results, learners):
 def print_rows(rows, full, file=sys.stdout):
     print(
         "| learner | final acc. | Δ final vs random (pts, 95% CI) | AULC "
-        "| Δ AULC (pts, 95% CI) | W/T/L |",
+        "| Δ AULC (pts, 95% CI) | W/T/L | gap closed |",
         file=file,
     )
-    print("|---|---|---|---|---|---|", file=file)
+    print("|---|---|---|---|---|---|---|", file=file)
     for r in rows:
         w, t, lo = r["wtl"]
         print(
             f"| {r['learner']} | {r['final']:.3f} | {r['d_final']:+.1f} ± "
             f"{r['h_final']:.1f} | {r['aulc']:.3f} | {r['d_aulc']:+.1f} ± "
-            f"{r['h_aulc']:.1f} | {w}/{t}/{lo} |",
+            f"{r['h_aulc']:.1f} | {w}/{t}/{lo} | {r['gap_closed']:.0%} |",
             file=file,
         )
     print(f"\nwhole training split: {full:.3f}", file=file)
