@@ -329,3 +329,31 @@ def test_deficiency_stays_meaningful_when_curves_beat_the_full_score():
     ]
     assert 0 < pooled < 1
     assert np.isnan(per_repeat[0])
+
+
+def test_a_committee_of_different_estimators_is_its_own_reference(iris_xy):
+    """A list of estimators has no single model to train on everything: the
+    reference is the committee with every label."""
+
+    from skal import CommitteeSampler
+
+    X, y = iris_xy
+    members = [LogisticRegression(max_iter=300), GaussianNB()]
+    params = {"budget": 20, "batch_size": 5, "n_initial": 5}
+    results = learning_curves(
+        {"committee": CommitteeSampler(members, **params)},
+        X,
+        y,
+        n_repeats=2,
+        random_state=0,
+        baseline=None,
+    )
+    seeds = sorted({r["seed"] for r in results.records})
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=0.25, random_state=seeds[0], stratify=y
+    )
+    everything = CommitteeSampler(members, random_state=seeds[0]).fit(
+        X[train], y[train]
+    )
+    full = {r["full_score"] for r in results.records if r["seed"] == seeds[0]}
+    assert full == {everything.score(X[test], y[test])}

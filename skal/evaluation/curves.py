@@ -193,11 +193,23 @@ def _run_one(learner, X, y, train, test, seed, scoring, limit_threads):
         return counts, [curve[n] for n in counts]
 
 
-def _full_score(estimator, X, y, train, test, scoring, limit_threads):
+def _reference(learner):
+    """What the whole training split trains for the reference score: the
+    wrapped estimator, or, for a committee of different estimators (a list),
+    the committee itself with every label."""
+    if isinstance(learner.estimator, (list, tuple)):
+        return clone(learner).set_params(budget=None, callbacks=None)
+    return learner.estimator
+
+
+def _full_score(estimator, X, y, train, test, seed, scoring, limit_threads):
     """The estimator trained on the whole training split, scored on the test
     split: the reference of the deficiency."""
     with _thread_limit(limit_threads):
-        full = clone(estimator).fit(take_rows(X, train), y[train])
+        full = clone(estimator)
+        if isinstance(full, BaseActiveLearner):
+            full.set_params(random_state=seed)
+        full.fit(take_rows(X, train), y[train])
         return float(
             check_scoring(full, scoring=scoring)(full, take_rows(X, test), y[test])
         )
@@ -350,7 +362,7 @@ def learning_curves(
     # One reference fit per repeat and estimator, not per learner.
     estimators = {}
     for name, learner in named.items():
-        estimators.setdefault(repr(learner.estimator), (name, learner.estimator))
+        estimators.setdefault(repr(learner.estimator), (name, _reference(learner)))
     references = [
         (key, int(seed), train, test)
         for seed, (train, test) in zip(seeds, splits, strict=True)
@@ -363,7 +375,9 @@ def learning_curves(
             for name, seed, train, test in tasks
         ]
         + [
-            delayed(_full_score)(estimators[key][1], X, y, train, test, scoring, limit)
+            delayed(_full_score)(
+                estimators[key][1], X, y, train, test, seed, scoring, limit
+            )
             for key, seed, train, test in references
         ]
     )
