@@ -15,23 +15,49 @@ from numbers import Integral
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from skal._data import as_rows, take_rows
+from skal._pipeline import final_step
 from skal.adaptive import AdaptiveSampler
 from skal.base import BaseActiveLearner
 from skal.baseline import RandomSampler
 from skal.callbacks import ScoreEachModel
+from skal.committee import CommitteeRegressor, CommitteeSampler
 from skal.evaluation.results import LearningCurveResults
 from skal.scoring import measures_for
-from skal.uncertainty import UncertaintySamplingClassifier
+from skal.uncertainty import (
+    UncertaintySamplingClassifier,
+    UncertaintySamplingRegressor,
+)
 
 __all__ = ["learning_curves", "make_learners"]
 
 _UNCERTAINTY = measures_for("proba")
+_SHORT_NAMES = ("adaptive", "random", *_UNCERTAINTY, "committee", "std")
+
+
+def _check_task(learner, estimator, spec):
+    """A classification learner for a regressor, or the other way round, is
+    a mistake to name with the names that fit."""
+    regression = is_regressor(estimator)
+    if regression and is_classifier(learner):
+        raise ValueError(
+            f"{spec!r} is a classification learner, and "
+            f"{type(final_step(estimator)).__name__} is a regressor; for "
+            "regression use std, committee, random or a regression learner "
+            "class (UncertaintySamplingRegressor, CommitteeRegressor)."
+        )
+    if is_classifier(estimator) and is_regressor(learner):
+        raise ValueError(
+            f"{spec!r} is a regression learner, and "
+            f"{type(final_step(estimator)).__name__} is a classifier; for "
+            "classification use adaptive, margin, committee, random or a "
+            "classification learner class."
+        )
 
 
 def _parse_value(text):
@@ -70,6 +96,10 @@ def make_learners(specs, estimator, **params):
         - an uncertainty measure (``"margin"``, ``"entropy"``,
           ``"least_confidence"``, ``"ratio"``): an
           :class:`~skal.UncertaintySamplingClassifier` with that measure;
+        - ``"committee"``: a :class:`~skal.CommitteeSampler`, or a
+          :class:`~skal.CommitteeRegressor` for a regressor;
+        - ``"std"``: an :class:`~skal.UncertaintySamplingRegressor` (the
+          regressor's predictive standard deviation);
         - the name of any active learner class that :mod:`skal` exports
           (case-insensitive, e.g. ``"CommitteeSampler"``), optionally followed
           by ``:param=value`` settings, e.g.
@@ -96,6 +126,10 @@ def make_learners(specs, estimator, **params):
     ['AdaptiveSampler', 'UncertaintySamplingClassifier', 'RandomSampler']
     >>> learners["margin"].batch_size
     5
+    >>> from sklearn.linear_model import BayesianRidge
+    >>> learners = make_learners(["std", "committee", "random"], BayesianRidge())
+    >>> [type(v).__name__ for v in learners.values()]
+    ['UncertaintySamplingRegressor', 'CommitteeRegressor', 'RandomSampler']
     """
     classes = _learner_classes()
     learners = {}
@@ -116,16 +150,22 @@ def make_learners(specs, estimator, **params):
             learner = AdaptiveSampler(estimator)
         elif head in _UNCERTAINTY:
             learner = UncertaintySamplingClassifier(estimator, measure=head)
+        elif head == "committee":
+            regression = is_regressor(estimator)
+            learner = (CommitteeRegressor if regression else CommitteeSampler)(
+                estimator
+            )
+        elif head == "std":
+            learner = UncertaintySamplingRegressor(estimator)
         elif head.lower() in classes:
             learner = classes[head.lower()](estimator)
         else:
             valid = [
-                "adaptive",
-                "random",
-                *_UNCERTAINTY,
+                *_SHORT_NAMES,
                 *sorted(cls.__name__ for cls in classes.values()),
             ]
             raise ValueError(f"Unknown learner {head!r}; choose from {valid}.")
+        _check_task(learner, estimator, spec)
         accepted = learner.get_params(deep=False)
         common = {k: v for k, v in params.items() if k in accepted}
         unknown = set(settings) - set(accepted)
