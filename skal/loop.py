@@ -8,14 +8,20 @@ the moment it is given (:class:`JournalRecorder`, an engine callback),
 teaches the new labels, and lets the callbacks and stopping criteria decide
 whether to go on. Given a journal that already holds answers, it resumes:
 every label in the journal trains the learner, nothing labeled is asked
-again, and an interrupted round is finished first.
+again, and an interrupted round is finished first. Mistakes are corrected
+on the running loop (:meth:`AnnotationLoop.relabel`,
+:meth:`~AnnotationLoop.remove_label`, :meth:`~AnnotationLoop.undo`), with
+the journal's audit trail.
 """
 
 import numpy as np
 from sklearn.base import is_classifier
 
-from skal import _labels
+from skal import _labels, _loop_journal
 from skal._data import as_rows, n_rows
+from skal._loop_corrections import LoopCorrections
+from skal._loop_journal import JournalRecorder
+from skal._loop_waiting import LoopWaiting
 from skal.engine import SKIP, UNKNOWN, Callback, RoundEngine
 from skal.stopping import as_criterion
 
@@ -24,38 +30,6 @@ __all__ = ["AnnotationLoop", "JournalRecorder", "annotate"]
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
-
-
-class JournalRecorder(Callback):
-    """Engine callback that commits every query and answer to a journal.
-
-    Each answer is committed before the engine applies it: if the journal
-    cannot write (a full disk, a lock held elsewhere), the engine refuses the
-    answer and the same sample stays waiting, so nothing is recorded in one
-    place and lost in the other.
-
-    Parameters
-    ----------
-    journal : Journal
-        Open for writing and bound to the pool.
-    """
-
-    def __init__(self, journal):
-        self.journal = journal
-
-    def on_round_begin(self, engine, indices, scores):
-        self.journal.start_round(engine.round_, indices)
-
-    def on_answer(self, engine, index, answer):
-        if answer is SKIP or answer is UNKNOWN:
-            kind = "skip" if answer is SKIP else "unknown"
-            self.journal.add_answer(index, kind, round=engine.round_)
-        else:
-            self.journal.add_label(index, answer, round=engine.round_)
-
-    def on_round_end(self, engine, record):
-        if record["complete"]:
-            self.journal.finish_round(record["round"])
 
 
 class _Progress(Callback):
@@ -92,7 +66,7 @@ class _Legacy(Callback):
         self.func(self.loop, record)
 
 
-class AnnotationLoop:
+class AnnotationLoop(LoopCorrections, LoopWaiting):
     """Drive an active learner over a pool with an oracle, journaled.
 
     Parameters
@@ -134,8 +108,15 @@ class AnnotationLoop:
         called as ``f(loop, record)`` after every round, ``record`` being the
         round's entry of ``history_``. A callback can end the loop with
         ``loop.stop(reason)``.
+    background : bool, default=False
+        Retrain in the background: after each round the next one is asked at
+        once from samples ranked by the previous model (``behind_`` says how
+        many rounds old the ranking is) while the learner refits and ranks
+        anew in a worker thread. For large pools, where a refit and a query
+        take seconds: no answer waits for them. The order of the questions
+        then depends on how fast they are answered.
     verbose : int, default=1
-        0 hides the progress bar.
+        0 hides the progress bar (an interactive oracle shows its own).
 
     Attributes
     ----------
@@ -162,6 +143,9 @@ class AnnotationLoop:
         :attr:`skal.engine.RoundEngine.history_`).
     stop_reason_ : str or None
         Why the loop stopped.
+    behind_ : int
+        How many rounds old the ranking of the current round is (0 unless
+        ``background``).
     journal_ : Journal or None
         The journal in use.
 
@@ -174,6 +158,12 @@ class AnnotationLoop:
     Resuming retrains the learner once on every journaled label, so the
     model matches an uninterrupted run's, but the random tie-breaking of
     later queries may differ from what that run would have drawn.
+
+    One loop of a process writes to a journal file at a time: a loop started
+    on a journal that another loop of the same process holds (a notebook
+    cell run again) closes that loop first, with a warning, and resumes from
+    the journal. ``with AnnotationLoop(...) as loop:`` closes the loop at the
+    end of the block.
 
     Examples
     --------
@@ -208,6 +198,7 @@ class AnnotationLoop:
         stopping=None,
         journal=None,
         callbacks=None,
+        background=False,
         verbose=1,
     ):
         self.learner = learner
@@ -219,9 +210,13 @@ class AnnotationLoop:
         self.stopping = stopping
         self.journal = journal
         self.callbacks = callbacks
+        self.background = background
         self.verbose = verbose
         self.engine_ = None
+        self.journal_ = None
         self._closed = False
+        self._session = None
+        self._done_callbacks = []
 
     # ------------------------------------------------------------- setup
     def _validate(self):
@@ -272,7 +267,13 @@ class AnnotationLoop:
                     f"{self.journal!r} must be open for writing to record answers."
                 )
             return self.journal, False
-        return Journal(self.journal), True
+        old = _loop_journal.holder(self.journal)
+        if old is not None and old is not self and old._live_journal() is not None:
+            old.close(reason="a newer loop took over its journal")
+            _loop_journal.taken_over_warning(self.journal, old)
+        journal = Journal(self.journal)
+        _loop_journal.register(self, self.journal)
+        return journal, True
 
     def start(self):
         """Fit the learner on the known labels, resuming from the journal.
@@ -295,11 +296,21 @@ class AnnotationLoop:
         journal, self._own_journal = self._open_journal()
         self.journal_ = journal
         try:
-            n_bought, unknown, round_, pending = 0, set(), 0, None
+            bought, unknown, round_, pending = [], set(), 0, None
             if journal is not None:
-                n_bought, unknown, round_, pending = self._resume(journal, labels)
+                _loop_journal.bind(
+                    journal,
+                    self.pool_,
+                    self.learner,
+                    self._declared_classes(),
+                    self._own_journal,
+                )
+                self._session = journal.session_
+                bought, unknown, round_, pending = _loop_journal.resume(
+                    journal, labels, self.budget
+                )
             untaught = self._fit(labels)
-            callbacks = self._callbacks(journal, n_bought)
+            callbacks = self._callbacks(journal, len(bought))
             self.engine_ = RoundEngine(
                 self.learner,
                 self.pool_,
@@ -307,19 +318,38 @@ class AnnotationLoop:
                 batch_size=batch_size,
                 callbacks=callbacks,
                 labels=untaught,
-                n_bought=n_bought,
+                n_bought=len(bought),
                 round=round_,
                 excluded=unknown,
+                background=self.background,
+                bought=bought,
             )
             self.engine_.labels_.update(labels)
             if pending:
                 self.engine_.resume_round(pending)
             self.engine_.start()
         except BaseException:
+            self.engine_ = None
+            self.journal_ = None
             if self._own_journal and journal is not None:
                 journal.close()
+                _loop_journal.release(self, self.journal)
             raise
         return self
+
+    def _declared_classes(self):
+        """The learner's declared classes, as plain values, or None."""
+        classes = self.learner.get_params(deep=False).get("classes")
+        if classes is None:
+            return None
+        return [_plain(c) for c in np.asarray(classes, dtype=object).tolist()]
+
+    def _live_journal(self):
+        """The journal this loop has open for writing, or None."""
+        journal = self.journal_
+        if journal is None or journal.closed or self._closed:
+            return None
+        return journal
 
     def _callbacks(self, journal, n_bought):
         callbacks = []
@@ -337,41 +367,11 @@ class AnnotationLoop:
             callbacks.append(criterion)
         n = n_rows(self.pool_)
         total = self.budget if self.budget is not None else n
-        callbacks.append(_Progress(total, n_bought, self.verbose))
+        # A notebook widget shows its own progress: a bar updated from its
+        # clicks would stay at its first line in the cell.
+        interactive = getattr(self.oracle, "interactive", False)
+        callbacks.append(_Progress(total, n_bought, 0 if interactive else self.verbose))
         return callbacks
-
-    def _resume(self, journal, labels):
-        """Bind the journal and read it back: labels (merged into
-        ``labels``), labels bought, "don't know" rows, the next round and an
-        interrupted round's unanswered samples."""
-        from skal.journal import JournalError
-
-        journal.bind(self.pool_, self.learner)
-        initial = dict(labels)
-        for index, label in journal.labels():
-            if index in initial and initial.pop(index) != label:
-                raise JournalError(
-                    f"y labels row {index} {labels[index]!r} but the journal "
-                    f"{journal.path!r} has {label!r} for it. Fix y, or use another "
-                    "journal."
-                )
-            labels[index] = label
-        for index in sorted(initial):
-            # Labels from y join the journal, so it alone can rebuild the set.
-            journal.add_label(index, initial[index], source="initial")
-        n_bought = journal.n_labels(source="oracle")
-        unknown = set(journal.indices("unknown")) - set(labels)
-        open_round = journal.open_round()
-        if open_round is None:
-            return n_bought, unknown, journal.next_round(), None
-        rnd, pending = open_round
-        pending = [i for i in pending if i not in labels]
-        if self.budget is not None:
-            pending = pending[: max(0, self.budget - n_bought)]
-        if not pending:
-            journal.finish_round(rnd)
-            return n_bought, unknown, rnd + 1, None
-        return n_bought, unknown, rnd, pending
 
     def _fit(self, labels):
         """Fit the learner on ``labels`` if they can train it; return those
@@ -428,6 +428,53 @@ class AnnotationLoop:
         self.start()
         return self.engine_.sample(index)
 
+    def query_info(self, index):
+        """What a front end may show with the question about ``index``.
+
+        Parameters
+        ----------
+        index : int
+            Position in the pool (usually :meth:`next_query`'s).
+
+        Returns
+        -------
+        info : dict
+            ``index``; ``round``; ``n_bought`` and ``budget``; ``counts``,
+            the labels so far per class (``{label: n}``, in the order of the
+            learner's classes when declared); ``prediction`` and
+            ``confidence``, the model's predicted label and its probability
+            (None without a model; confidence None for a regressor);
+            ``behind``, how many rounds old the ranking that chose the
+            sample is; ``training``, whether the learner is being retrained
+            in the background.
+        """
+        self.start()
+        engine = self.engine_
+        counts = {}
+        for c in self._declared_classes() or []:
+            counts[c] = 0
+        for label in engine.labels_.values():
+            counts[label] = counts.get(label, 0) + 1
+        predicted = (
+            engine.prediction(index) if 0 <= index < n_rows(self.pool_) else None
+        )
+        return {
+            "index": int(index),
+            "round": engine.round_,
+            "n_bought": engine.n_bought_,
+            "budget": self.budget,
+            "counts": counts,
+            "prediction": None if predicted is None else predicted[0],
+            "confidence": None if predicted is None else predicted[1],
+            "behind": engine.behind_,
+            "training": engine.training_,
+        }
+
+    def ready(self):
+        """Whether :meth:`next_query` can answer at once, without waiting for
+        a background refit (always True without ``background``)."""
+        return self.engine_ is None or self._closed or self.engine_.ready()
+
     def submit(self, answer):
         """Answer the sample :meth:`next_query` returned.
 
@@ -442,9 +489,14 @@ class AnnotationLoop:
             ``UNKNOWN``: not labeled, never asked again. ``STOP``: end the
             session; the sample stays pending for a resumed loop.
         """
-        if self.engine_ is None or self._closed:
+        if self.engine_ is None:
             raise RuntimeError(
                 "No sample is waiting for an answer; call next_query() first."
+            )
+        if self._closed:
+            raise RuntimeError(
+                f"This loop has ended ({self.stop_reason_}); start a new "
+                "AnnotationLoop on the same journal to go on."
             )
         self.engine_.submit(answer)
 
@@ -459,21 +511,35 @@ class AnnotationLoop:
         self.start()
         self.engine_.stop(reason)
 
-    def close(self):
+    def close(self, reason="closed"):
         """Teach any labels not yet taught, close the progress bar and the
-        journal the loop opened.
+        journal the loop opened, and call the :meth:`on_done` callbacks.
 
         Idempotent; :meth:`run` and :meth:`next_query` call it when the loop
-        stops.
+        stops, and so does the end of a ``with`` block.
+
+        Parameters
+        ----------
+        reason : str, default="closed"
+            Kept in ``stop_reason_`` if the loop had not stopped yet.
         """
         if self.engine_ is None or self._closed:
             return
+        self.engine_.stop(reason)
         self._closed = True
         try:
             self.engine_.end()
         finally:
             if self._own_journal and self.journal_ is not None:
                 self.journal_.close()
+                _loop_journal.release(self, self.journal)
+            self._call_done()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     # ----------------------------------------------------------------- run
     def run(self):
@@ -489,7 +555,7 @@ class AnnotationLoop:
             The stopped loop (still running, driven by the widget, with an
             interactive oracle).
         """
-        from skal.oracles import as_oracle
+        from skal.oracles import UNDO, Relabel, as_oracle
 
         if self.oracle is None:
             raise ValueError(
@@ -503,7 +569,13 @@ class AnnotationLoop:
             return self
         try:
             while (index := self.next_query()) is not None:
-                self.submit(oracle.ask(self.sample(index), index))
+                if oracle.wants_info:
+                    oracle.inform(self.query_info(index))
+                answer = oracle.ask(self.sample(index), index)
+                if answer is UNDO or isinstance(answer, Relabel):
+                    oracle.tell(self._command(answer))
+                else:
+                    self.submit(answer)
         except KeyboardInterrupt:
             self.stop("interrupted")
             raise
@@ -528,6 +600,7 @@ class AnnotationLoop:
     pending_ = _engine_attr("pending_")
     history_ = _engine_attr("history_")
     stop_reason_ = _engine_attr("stop_reason_")
+    behind_ = _engine_attr("behind_")
     del _engine_attr
 
     def __repr__(self):
