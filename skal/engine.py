@@ -349,15 +349,13 @@ class RoundEngine(BackgroundMixin, CorrectionsMixin):
         return record
 
     def _finish_round(self):
-        if self.background:
-            # The worker teaches; on_model_change comes when it is done.
-            self._integrate(wait=False)
-            changed = False
-        else:
-            changed = self._teach_untaught()
+        # With background, the worker teaches: on_model_change comes when
+        # it is done (in _integrate, which then starts the next job).
+        changed = False if self.background else self._teach_untaught()
         record = self._close_record(complete=True)
         self.round_ += 1
         if self.background:
+            self._integrate(wait=False)
             self._start_job()
         # The state is consistent before callbacks run: one that raises
         # leaves an engine that continues with the next round.
