@@ -76,10 +76,21 @@ class BackgroundMixin:
 
     def ready(self):
         """Whether :meth:`next_query` can answer without waiting for the
-        background refit (always True without ``background``)."""
-        if self._job is None or self._job[0].done() or self.pending_:
+        background refit (always True without ``background``).
+
+        A round whose samples are all answered is finished first (its labels
+        go to the worker), so that a front end polling this method never
+        waits for a refit nobody started.
+        """
+        if self.pending_ or self._ended or self.stop_reason_ is not None:
             return True
-        if self._ended or self.stop_reason_ is not None:
+        if not self.background or not self._started:
+            return True
+        if self._record is not None:
+            self._finish_round()
+            if self.stop_reason_ is not None:
+                return True
+        if self._job is None or self._job[0].done():
             return True
         return bool(self._reserve_candidates())
 

@@ -48,9 +48,11 @@ class LoopCorrections:
         the old one in its history), an unlabeled one its first label (a
         skipped or "don't know" row, or one waiting in the current round,
         included; it then counts in ``n_bought_``). The learner is retrained
-        on the corrected labels at once. Before the loop has started (a
-        journal whose bad labels keep it from starting) or after it ended,
-        only the journal is corrected.
+        on the corrected labels at once. A loop not started yet is started
+        first, unless its journal holds labels that keep it from starting:
+        then the journal alone is corrected, to fix them. After the loop has
+        ended, the journal (opened again for the moment) and the learner are
+        corrected.
 
         Parameters
         ----------
@@ -148,7 +150,7 @@ class LoopCorrections:
         >>> loop.n_bought_
         0
         """
-        engine = self.engine_
+        engine = self.engine_ if self._started() else None
         entry = None if engine is None else engine.last_answer()
         with correcting(
             self._live_journal(), self.journal, self.X, self.learner
@@ -189,9 +191,41 @@ class LoopCorrections:
                 "previous": done["previous"],
             }
 
-    def _command(self, command):
-        """Carry out an oracle's command (:data:`~skal.oracles.UNDO` or a
-        :class:`~skal.oracles.Relabel`); returns what was done, in words."""
+    def apply_command(self, command):
+        """Carry out a front end's command: :data:`~skal.oracles.UNDO` or a
+        :class:`~skal.oracles.Relabel` (what :meth:`run` does when an oracle
+        returns one).
+
+        Parameters
+        ----------
+        command : UNDO or Relabel
+
+        Returns
+        -------
+        message : str
+            What was done, in words, or why it was not ("Not done: ...").
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skal import UncertaintySamplingClassifier
+        >>> from skal.loop import AnnotationLoop
+        >>> from skal.oracles import UNDO, Relabel
+        >>> X, y = load_iris(return_X_y=True)
+        >>> y_known = np.full_like(y, -1)
+        >>> y_known[[0, 50, 100]] = y[[0, 50, 100]]
+        >>> loop = AnnotationLoop(UncertaintySamplingClassifier(
+        ...     LogisticRegression(max_iter=500), random_state=0), X, y=y_known,
+        ...     verbose=0)
+        >>> loop.apply_command(Relabel(50, 2))
+        'Sample 50: 1 -> 2.'
+        >>> loop.apply_command(UNDO)
+        'Undid the correction of sample 50: it is 1 again.'
+        >>> loop.apply_command(Relabel(9999, 2))
+        'Not done: Row 9999 is outside the pool of 150 samples.'
+        """
         from skal.journal import JournalError
         from skal.oracles import UNDO
 
@@ -253,10 +287,23 @@ class LoopCorrections:
             _record_again(journal, done, self.engine_.round_)
             raise
 
+    def _started(self):
+        """Start the loop for a correction; False if its journal holds
+        labels that keep it from starting (the correction then goes to the
+        journal alone, to fix them)."""
+        from skal.journal import JournalLabelError
+
+        if self.engine_ is None and not self._closed:
+            try:
+                self.start()
+            except JournalLabelError:
+                return False
+        return self.engine_ is not None
+
     def _correct(self, index, label):
-        engine = self.engine_
-        if engine is None:
+        if not self._started():
             return self._correct_journal_only(index, label)
+        engine = self.engine_
         index = engine.validate_index(index)
         if label is not None:
             label = engine.check_label(index, label)
@@ -285,11 +332,6 @@ class LoopCorrections:
 
     def _correct_journal_only(self, index, label):
         with correcting(None, self.journal, self.X, self.learner) as journal:
-            if journal is None:
-                raise RuntimeError(
-                    "This loop has no journal and has not started: there is no "
-                    "label to correct yet. Call start() or next_query() first."
-                )
             labeled = {i for i, _ in journal.labels()}
             if label is None:
                 return journal.remove_label(index)

@@ -573,7 +573,7 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
                     oracle.inform(self.query_info(index))
                 answer = oracle.ask(self.sample(index), index)
                 if answer is UNDO or isinstance(answer, Relabel):
-                    oracle.tell(self._command(answer))
+                    oracle.tell(self.apply_command(answer))
                 else:
                     self.submit(answer)
         except KeyboardInterrupt:
