@@ -3,24 +3,37 @@
 :meth:`~skal.loop.AnnotationLoop.wait`.
 
 A widget's ``run()`` returns at once, so "Run All" would run the cells
-after it with no label given. The notebook's events (the clicks) reach the
-kernel as messages that it handles only between cells; a cell that waits
-must handle them itself while it waits, which jupyter-ui-poll does
-(``pip install 'skal[widgets]'``).
+after it with no label given. The clicks reach the kernel as messages on the
+channel that runs cells; a cell blocked in ``time.sleep`` would never let
+them through. ipykernel 7.4 and later hand widget messages to their handlers
+while a cell *awaits*, so ``await loop.wait()`` waits and the widget keeps
+working; the cells after it run once labeling is done.
 """
 
+import asyncio
 import time
 
 __all__ = ["LoopWaiting"]
 
 
-def _in_kernel():
+def _kernel_problem():
+    """Why a cell of this process cannot await the widget, or None."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - no IPython at all
-        return False
+        return "it needs a Jupyter kernel"
     shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return "it needs a Jupyter kernel"
+    import ipykernel
+
+    if tuple(ipykernel.version_info[:2]) < (7, 4):
+        return (
+            f"this kernel (ipykernel {ipykernel.__version__}) handles widget "
+            "messages only between cells; ipykernel 7.4 or later handles them "
+            "while a cell awaits (pip install -U ipykernel)"
+        )
+    return None
 
 
 class LoopWaiting:
@@ -80,15 +93,14 @@ class LoopWaiting:
         if errors:
             raise errors[0]
 
-    def wait(self, timeout=None):
-        """Block until the loop ends, while a notebook widget drives it.
+    async def wait(self, timeout=None):
+        """Wait until the loop ends, while a notebook widget drives it.
 
-        Put ``loop.wait()`` in the cell after ``loop.run()``: "Run All" then
-        stops there until labeling is done, and the widget keeps answering
-        clicks meanwhile (the kernel's messages are handled by
-        jupyter-ui-poll while the cell waits). Returns at once if the loop
-        has ended; an oracle that is not interactive has ended it in
-        ``run()`` already.
+        Put ``await loop.wait()`` in the cell after ``loop.run()``: "Run
+        All" then stops there until labeling is done, and the widget keeps
+        answering clicks meanwhile (ipykernel 7.4 or later handles widget
+        messages while a cell awaits). Returns at once if the loop has ended
+        (an oracle that is not interactive ends it in ``run()``).
 
         Parameters
         ----------
@@ -104,32 +116,45 @@ class LoopWaiting:
         TimeoutError
             If ``timeout`` passed first (the loop goes on).
         RuntimeError
-            If the loop was not started, or it is not in a Jupyter kernel
-            (nothing could answer the widget while waiting).
+            If the loop was not started, or runs outside a Jupyter kernel
+            recent enough to let the widget work while a cell waits.
+
+        Examples
+        --------
+        >>> import asyncio
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skal import UncertaintySamplingClassifier
+        >>> from skal.loop import AnnotationLoop
+        >>> from skal.oracles import KnownLabels
+        >>> X, y = load_iris(return_X_y=True)
+        >>> loop = AnnotationLoop(UncertaintySamplingClassifier(
+        ...     LogisticRegression(max_iter=500), random_state=0), X, KnownLabels(y),
+        ...     budget=6, verbose=0).run()
+        >>> asyncio.run(loop.wait()).n_bought_  # in a notebook: await loop.wait()
+        6
         """
         if self._closed:
             return self
         if self.engine_ is None:
             raise RuntimeError("wait() waits for a running loop: call run() first.")
-        if not _in_kernel():
+        problem = _kernel_problem()
+        if problem is not None:
             raise RuntimeError(
-                "wait() lets a notebook widget drive the loop while a cell waits, "
-                "and needs a Jupyter kernel; outside one, drive the loop with "
-                "run() and a TerminalOracle, or next_query() and submit()."
+                f"wait() lets a notebook widget drive the loop while a cell waits; "
+                f"{problem}. Run the code that needs the labels in "
+                "loop.on_done(func) instead."
             )
-        from jupyter_ui_poll import ui_events
-
         poll_oracle = getattr(self.oracle, "poll", None)
         deadline = None if timeout is None else time.monotonic() + timeout
-        with ui_events() as poll:
-            while not self._closed:
-                poll(20)
-                if poll_oracle is not None:
-                    poll_oracle()
-                if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"The loop is still running after {timeout} s "
-                        f"({self.n_bought_} labels so far)."
-                    )
-                time.sleep(0.05)
+        while not self._closed:
+            if poll_oracle is not None:
+                poll_oracle()  # a background refit may have made a question ready
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"The loop is still running after {timeout} s "
+                    f"({self.n_bought_} labels so far)."
+                )
+            await asyncio.sleep(0.05)
         return self

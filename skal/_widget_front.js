@@ -30,10 +30,23 @@ function render({ model, el: host }) {
   const send = (msg) => model.send({ ...msg, token: model.get("token") });
   const live = () => model.get("mode") === "ask" || model.get("mode") === "grid";
 
+  function note(text) {
+    const status = root.querySelector(".skal-status");
+    if (status) status.textContent = text;
+  }
+
   function accept(event) {
     if (sent || !live()) return false;
-    if (event && (event.detail > 1 || event.repeat)) return false;
-    return performance.now() - shownAt >= GUARD_MS;
+    if (event && event.repeat) return false;
+    if (event && event.detail > 1) {
+      note("Ignored: a second click of a double click. Click once per sample.");
+      return false;
+    }
+    if (performance.now() - shownAt < GUARD_MS) {
+      note("Ignored: the sample had only just appeared.");
+      return false;
+    }
+    return true;
   }
 
   function lock() {
@@ -61,8 +74,14 @@ function render({ model, el: host }) {
       title: choice.key ? `key ${choice.key}` : "",
       onclick,
     });
-    if (choice.key) b.appendChild(el("kbd", { text: choice.key }));
-    b.appendChild(el("span", { text: choice.label }));
+    // A class that is its own key (a digit) shows once, as a key.
+    if (choice.key && choice.key !== choice.label) {
+      b.appendChild(el("kbd", { text: choice.key }));
+    }
+    b.appendChild(el("span", {
+      class: choice.key === choice.label ? "skal-own-key" : "",
+      text: choice.label,
+    }));
     return b;
   }
 
@@ -189,6 +208,11 @@ function render({ model, el: host }) {
       const row = el("div", { class: "skal-buttons" });
       for (const choice of choices) row.appendChild(button(choice, (e) => answer(choice.id, e)));
       root.appendChild(row);
+      root.appendChild(el("div", {
+        class: "skal-hint",
+        text: "Keys (click the widget first): the key on a button labels the "
+          + "sample shown; u undoes the latest answer.",
+      }));
     }
     const tools = el("div", { class: "skal-tools" });
     const undoButton = el("button", {

@@ -217,6 +217,7 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
         self._closed = False
         self._session = None
         self._done_callbacks = []
+        self._driven = False
 
     # ------------------------------------------------------------- setup
     def _validate(self):
@@ -565,6 +566,7 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
         oracle = as_oracle(self.oracle)
         self.start()
         if oracle.interactive:
+            self._driven = True
             oracle.attach(self)
             return self
         try:
@@ -606,6 +608,9 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
     def __repr__(self):
         if self.engine_ is None:
             state = "not started"
+        elif self._driven and not self._closed:
+            # What a notebook shows under run(): the widget has the live count.
+            state = "labeling in its widget"
         else:
             state = f"{self.n_bought_} labels, round {self.round_}" + (
                 "" if self.stop_reason_ is None else f", stopped: {self.stop_reason_}"

@@ -6,9 +6,12 @@ shows each question, checks every answer against the question it answers,
 and drives the loop.
 """
 
+import asyncio
 import base64
+import contextlib
 import html
 import io
+import threading
 import traceback
 import warnings
 
@@ -92,8 +95,25 @@ def _as_image(sample, image_shape):
     return None
 
 
-# Shortcut keys: digits, then letters; s, d, u and ? are the commands'.
-_KEYS = [*"1234567890", *"abcefghijklmnoprtvwxyz"]
+# Shortcut keys: digits, then letters; s, d and u are the commands'.
+_KEYS = [*"1234567890", *"abcefghijklmnopqrtvwxyz"]
+
+
+def _keys(classes):
+    """One key per class: the class itself when every class is a distinct
+    one-character key (the digits 0-9 get their own digit), else 1, 2, ...,
+    9, 0, then letters (none past the 32nd class)."""
+    names = [str(c) for c in classes]
+    if len(set(names)) == len(names) and all(n in _KEYS for n in names):
+        return names
+    return [_KEYS[i] if i < len(_KEYS) else "" for i in range(len(names))]
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # not in a coroutine: messages are handled directly
+        return None
 
 
 def _percent(confidence):
@@ -107,8 +127,11 @@ class WidgetOracle(Oracle):
     (2-d grey, 3-d RGB/RGBA, or flat rows with ``image_shape``) as a
     picture, small ones enlarged without smoothing. Buttons for "skip" and
     "don't know" come after the classes, then "stop". Each button shows its
-    key: ``1`` to ``9`` and ``0`` for the first ten classes, then letters;
-    ``s`` skips, ``d`` is "don't know", ``u`` undoes the latest answer. The
+    key: the class itself if every class is one digit or letter (digits
+    ``0`` to ``9`` label as themselves), else ``1`` to ``9`` and ``0`` for
+    the first ten classes, then letters; ``s`` skips, ``d`` is "don't
+    know", ``u`` undoes the latest answer. A key labels the sample on screen
+    only when the widget has the focus (click it once). The
     header says the round and the labels so far (per class, and against the
     budget), the model's prediction for the sample with its confidence, and
     when the ranking comes from a model still being retrained.
@@ -209,8 +232,9 @@ class WidgetOracle(Oracle):
         self._answers += [SKIP, UNKNOWN] if allow_skip else []
         self._answers.append(STOP)
         choices = []
-        for i, c in enumerate(self.classes):
-            key = _KEYS[i] if i < len(_KEYS) else ""
+        for i, (c, key) in enumerate(
+            zip(self.classes, _keys(self.classes), strict=True)
+        ):
             choices.append({"id": i, "label": str(c), "key": key, "kind": "class"})
         extra = [("skip", "s", "skip"), ("don't know", "d", "unknown")]
         for label, key, kind in extra if allow_skip else []:
@@ -221,7 +245,8 @@ class WidgetOracle(Oracle):
         self.view = views.QuestionView(
             choices=choices, grid=grid is not None, corrections=corrections
         )
-        self.view.on_msg(lambda _widget, content, _buffers: self.handle(content))
+        self.view.on_msg(lambda _widget, content, _buffers: self._receive(content))
+        self._home = None  # (thread, event loop) the loop is driven from
         self.output = widgets.Output()
         self.widget = widgets.VBox([self.view, self.output])
 
@@ -322,6 +347,7 @@ class WidgetOracle(Oracle):
         else:
             self.view.items = [self._item(loop.sample(index), index)]
             self._state(index)
+        self.view.status = ""
         self.view.mode = "grid" if self.grid else "ask"
         self.view.token += 1
 
@@ -357,6 +383,7 @@ class WidgetOracle(Oracle):
             :attr:`widget`, showing the first question.
         """
         self.loop = loop
+        self._home = (threading.current_thread(), _running_loop())
         size = loop.engine_.batch_size if loop.engine_ is not None else None
         if self.grid and size is not None and size < self.grid:
             warnings.warn(
@@ -377,6 +404,17 @@ class WidgetOracle(Oracle):
             if get_ipython() is not None:
                 display(self.widget)
         return self.widget
+
+    def _receive(self, message):
+        """A message from the browser, in whichever thread the kernel runs
+        it: JupyterLab sends widget messages on a kernel subshell (another
+        thread) while a cell runs. The loop and its journal live in the
+        thread that attached the widget: the message is handled there."""
+        home = self._home
+        if home is None or threading.current_thread() is home[0] or home[1] is None:
+            self.handle(message)
+        else:
+            home[1].call_soon_threadsafe(self.handle, message)
 
     def handle(self, message):
         """Handle a message as the browser sends it.
@@ -495,26 +533,36 @@ class WidgetOracle(Oracle):
         self._command(Relabel(int(index), label))
 
     def _guarded(self, action, reraise=False):
-        """Run ``action`` with prints shown below the widget; an error is
-        shown (message in the widget, traceback below it), not lost."""
-        with self.output:
-            try:
-                action()
-            except Exception as exc:
-                self.error_ = exc
-                self.view.status = (
-                    '<span class="skal-error">Error: '
-                    + html.escape(f"{type(exc).__name__}: {exc}")
-                    + "</span>"
-                )
-                traceback.print_exc()
-                if self.view.mode == "busy" and not self.view.waiting:
-                    self.view.mode = "error"
-                    self.view.token += 1
-                if reraise:
-                    raise
-                return
-        self.error_ = None
+        """Run ``action`` with what it prints shown below the widget; an
+        error is shown (its message in the widget, its traceback below),
+        not lost in the kernel's log."""
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            # Captured here and appended explicitly: a message handler's
+            # output has no cell of its own to go to.
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    action()
+                except Exception as exc:
+                    self.error_ = exc
+                    self.view.status = (
+                        '<span class="skal-error">Error: '
+                        + html.escape(f"{type(exc).__name__}: {exc}")
+                        + "</span>"
+                    )
+                    traceback.print_exc()
+                    if self.view.mode == "busy" and not self.view.waiting:
+                        self.view.mode = "error"
+                        self.view.token += 1
+                    if reraise:
+                        raise
+                    return
+                self.error_ = None
+        finally:
+            if out.getvalue():
+                self.output.append_stdout(out.getvalue())
+            if err.getvalue():
+                self.output.append_stderr(err.getvalue())
 
     def __repr__(self):
         return f"WidgetOracle({self.classes!r})"

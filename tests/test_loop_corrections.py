@@ -2,6 +2,7 @@
 journal's audit trail; resuming after corrections; one loop per journal in a
 process; waiting for a loop; retraining in the background."""
 
+import asyncio
 import threading
 import time
 import warnings
@@ -291,10 +292,10 @@ def test_on_done_and_wait(iris):
     assert seen == [3]
     loop.on_done(lambda lp: seen.append("late"))  # already done: called at once
     assert seen == [3, "late"]
-    assert loop.wait() is loop
+    assert asyncio.run(loop.wait()) is loop
     running = AnnotationLoop(make_learner(), X, y=y_known, verbose=0).start()
     with pytest.raises(RuntimeError, match="Jupyter kernel"):
-        running.wait()
+        asyncio.run(running.wait())
     running.close()
 
 

@@ -191,8 +191,15 @@ def test_a_callback_that_raises_is_shown_and_the_person_goes_on(iris, tmp_path, 
     second = shown(oracle)[0]
     oracle.click(int(y[second]))  # and the session goes on
     assert loop.n_bought_ == 2 and oracle.error_ is None
-    out = capsys.readouterr()
-    assert "round 0 done" in out.out and "RuntimeError: the callback broke" in out.err
+    # What the callback printed, and the traceback, are below the widget.
+    shown_out = "".join(
+        o["text"] for o in oracle.output.outputs if o["name"] == "stdout"
+    )
+    shown_err = "".join(
+        o["text"] for o in oracle.output.outputs if o["name"] == "stderr"
+    )
+    assert "round 0 done" in shown_out and "round 1 done" in shown_out
+    assert "RuntimeError: the callback broke" in shown_err
     loop.close()
 
 
@@ -298,6 +305,10 @@ def test_what_the_widget_shows(iris, tmp_path):
     keys = [c["key"] for c in many.view.choices if c["kind"] == "class"]
     assert keys[:11] == [*"1234567890", "a"] and len(set(keys)) == 14
     assert not {"s", "d", "u"} & set(keys)
+    digits = WidgetOracle(list(range(10)), display=False)
+    assert [c["key"] for c in digits.view.choices][:10] == [*"0123456789"]
+    letters = WidgetOracle(["x", "s"], display=False)  # "s" is skip's key
+    assert [c["key"] for c in letters.view.choices][:2] == ["1", "2"]
 
     # In a loop: the header, the prediction and the counts follow each answer.
     loop, oracle = widget_loop(
