@@ -4,10 +4,14 @@ With ``background=True`` the engine never makes a person wait for a refit
 that a queue of already-ranked samples can cover. Every query asks for more
 samples than the round needs; the extra ones are a *reserve*, ranked by the
 same model. When a round ends, its labels are taught, and the next batch is
-queried, in one worker thread while the next round is asked from the
-reserve: ranked by the model of one round before, which the engine says
-(``behind_``). When the worker is done, its fresh ranking replaces the
-reserve and the callbacks hear ``on_model_change``, on the caller's thread.
+queried, in one worker thread; unless that is done within
+:data:`PATIENCE` (a quarter of a second; not waited for at all once a refit
+took longer), the next round is asked from the reserve: ranked by the model
+of one round before, which the engine says (``behind_``). When the worker
+is done, its fresh ranking replaces the reserve and the callbacks hear
+``on_model_change``, on the caller's thread.
+A reserve that runs dry before the refit ends (answers faster than refits)
+makes the engine wait once, and rank twice as many samples from then on.
 
 One worker at a time uses the learner: labels given while it runs wait for
 the next one (they are taught together). Nothing else touches the learner
@@ -18,12 +22,18 @@ caller's thread only; those that read the learner should do so in
 ``on_model_change`` (the learner may be refitting during other events).
 """
 
+import time
+
 import numpy as np
 
 from skal import _labels
 from skal._data import take_rows
 
-__all__ = ["BackgroundMixin"]
+__all__ = ["PATIENCE", "BackgroundMixin"]
+
+#: Seconds a new round waits for a running refit before it is asked from
+#: the reserve ranked by the previous model.
+PATIENCE = 0.25
 
 
 def _top_prediction(learner, rows):
@@ -49,7 +59,7 @@ class BackgroundMixin:
     def _init_background(self, background, lookahead):
         self.background = bool(background)
         if lookahead is None:
-            lookahead = max(2 * self.batch_size, 8)
+            lookahead = max(2 * self.batch_size, 32)
         if int(lookahead) != lookahead or lookahead < 0:
             raise ValueError(f"lookahead must be an int >= 0, got {lookahead!r}.")
         self.lookahead = int(lookahead)
@@ -60,6 +70,7 @@ class BackgroundMixin:
         self._behind = 0
         self._version = 0  # bumped at every change of the learner
         self._predictions = {}  # index -> (label, confidence, version)
+        self._job_seconds = None  # how long the last refit took
 
     # ------------------------------------------------------------ state
     @property
@@ -145,8 +156,10 @@ class BackgroundMixin:
         y = _label_array(labels)
 
         def job():
+            began = time.perf_counter()
             learner.teach(y=y, indices=np.asarray(indices, dtype=np.intp))
             if k <= 0:
+                self._job_seconds = time.perf_counter() - began
                 return [], [], []
             idx, scores = learner.query(
                 n_instances=k, return_scores=True, exclude=exclude
@@ -154,6 +167,7 @@ class BackgroundMixin:
             predicted = []
             if X is not None:
                 predicted = _top_prediction(learner, take_rows(X, idx))
+            self._job_seconds = time.perf_counter() - began
             return [int(i) for i in idx], [float(s) for s in scores], predicted
 
         if self._executor is None:
@@ -203,9 +217,19 @@ class BackgroundMixin:
         """The next round's samples and scores: from the reserve while the
         worker refits, else from a query made now (whose extra samples
         become the reserve)."""
+        quick = self._job_seconds is None or self._job_seconds <= PATIENCE
+        if self._job is not None and quick:
+            # Refits that end within the patience give fresh rankings (small
+            # pools never see a stale one); once one took longer, none is
+            # waited for.
+            from concurrent.futures import wait
+
+            wait([self._job[0]], timeout=PATIENCE)
         self._integrate(wait=False)
         candidates = self._reserve_candidates()
         if not candidates and self._job is not None:
+            # The reserve ran dry before the refit ended: rank more next time.
+            self.lookahead = min(2 * self.lookahead, 4096)
             self._settle()
             candidates = self._reserve_candidates()
         if candidates:

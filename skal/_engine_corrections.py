@@ -198,14 +198,18 @@ class CorrectionsMixin:
         return index
 
     def _forget_in_record(self, index, kind):
-        record = self._record
-        if record is None:
+        """Take an undone answer out of the record of the round it was given
+        in (the current one, or an earlier one of ``history_``)."""
+        key = {"label": "labeled", "skip": "skipped", "unknown": "unknown"}.get(kind)
+        if key is None:
             return
-        if kind == "label":
-            record["labeled"] = [(i, v) for i, v in record["labeled"] if i != index]
-        elif kind in ("skip", "unknown"):
-            key = "skipped" if kind == "skip" else "unknown"
-            record[key] = [i for i in record[key] if i != index]
+        records = [] if self._record is None else [self._record]
+        for record in [*records, *reversed(self.history_)]:
+            entries = record[key]
+            kept = [e for e in entries if (e[0] if key == "labeled" else e) != index]
+            if len(kept) != len(entries):
+                record[key] = kept
+                return
 
     def _retrain_for(self, index, label):
         """Change the learner for ``index`` getting ``label`` (None: no

@@ -126,7 +126,8 @@ class RoundEngine(BackgroundMixin, CorrectionsMixin):
         reproducible simulations.
     lookahead : int, default=None
         With ``background``: samples ranked beyond each batch, kept as the
-        reserve; ``max(2 * batch_size, 8)`` if None.
+        reserve; ``max(2 * batch_size, 32)`` if None, doubled each time the
+        reserve runs dry before a refit ends.
     bought : iterable of int, default=None
         Rows among the known labels that the oracle gave (a resumed
         session), so that corrections keep ``n_bought_`` right.

@@ -17,56 +17,18 @@ the journal's audit trail.
 import numpy as np
 from sklearn.base import is_classifier
 
-from skal import _labels, _loop_journal
+from skal import _loop_journal
 from skal._data import as_rows, n_rows
 from skal._loop_corrections import LoopCorrections
+from skal._loop_frontends import LoopFrontEnds
 from skal._loop_journal import JournalRecorder
-from skal._loop_waiting import LoopWaiting
-from skal.engine import SKIP, UNKNOWN, Callback, RoundEngine
-from skal.stopping import as_criterion
+from skal._loop_setup import LoopSetup, plain
+from skal.engine import RoundEngine
 
 __all__ = ["AnnotationLoop", "JournalRecorder", "annotate"]
 
 
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
-
-
-class _Progress(Callback):
-    """A tqdm bar of the labels bought."""
-
-    def __init__(self, total, initial, verbose):
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(
-            total=total,
-            initial=min(initial, total),
-            desc="labels",
-            unit="label",
-            disable=not verbose,
-            leave=verbose > 0,
-        )
-
-    def on_answer(self, engine, index, answer):
-        if answer is not SKIP and answer is not UNKNOWN:
-            self.bar.update(1)
-
-    def on_end(self, engine):
-        self.bar.close()
-
-
-class _Legacy(Callback):
-    """A plain function ``f(loop, record)`` called after every round."""
-
-    def __init__(self, loop, func):
-        self.loop = loop
-        self.func = func
-
-    def on_round_end(self, engine, record):
-        self.func(self.loop, record)
-
-
-class AnnotationLoop(LoopCorrections, LoopWaiting):
+class AnnotationLoop(LoopSetup, LoopCorrections, LoopFrontEnds):
     """Drive an active learner over a pool with an oracle, journaled.
 
     Parameters
@@ -220,43 +182,6 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
         self._driven = False
 
     # ------------------------------------------------------------- setup
-    def _validate(self):
-        if getattr(self.learner, "budget", None) is not None:
-            raise ValueError(
-                f"The learner has budget={self.learner.budget}, which makes its fit "
-                "simulate labeling with y as the oracle. The loop buys the labels "
-                "itself: set the learner's budget=None and pass budget= to the loop."
-            )
-        for name in ("fit", "query", "teach"):
-            if not hasattr(self.learner, name):
-                raise TypeError(
-                    f"learner must be a skal active learner (with fit, query and "
-                    f"teach); {type(self.learner).__name__} has no {name}."
-                )
-        if self.budget is not None and (
-            int(self.budget) != self.budget or self.budget < 0
-        ):
-            raise ValueError(
-                f"budget must be a non-negative int or None, got {self.budget!r}."
-            )
-        size = self.learner.batch_size if self.batch_size is None else self.batch_size
-        if int(size) != size or size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {size!r}.")
-        if isinstance(self.journal, str) and self.journal.strip() in ("", ":memory:"):
-            raise ValueError(
-                f"journal={self.journal!r} keeps no label once the session ends; "
-                "pass the path of a journal file, or journal=None for no journal."
-            )
-        return int(size)
-
-    def _initial_labels(self, n):
-        if self.y is None:
-            return {}
-        values = self.y.to_numpy() if hasattr(self.y, "to_numpy") else self.y
-        y = _labels.check_y(values, n)
-        unlabeled = _labels.unlabeled_mask(y, self._classifier)
-        return {int(i): _plain(y[i]) for i in np.flatnonzero(~unlabeled)}
-
     def _open_journal(self):
         from skal.journal import Journal, JournalError
 
@@ -343,7 +268,7 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
         classes = self.learner.get_params(deep=False).get("classes")
         if classes is None:
             return None
-        return [_plain(c) for c in np.asarray(classes, dtype=object).tolist()]
+        return [plain(c) for c in np.asarray(classes, dtype=object).tolist()]
 
     def _live_journal(self):
         """The journal this loop has open for writing, or None."""
@@ -351,46 +276,6 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
         if journal is None or journal.closed or self._closed:
             return None
         return journal
-
-    def _callbacks(self, journal, n_bought):
-        callbacks = []
-        if journal is not None:
-            callbacks.append(JournalRecorder(journal))
-        extra = self.callbacks
-        if extra is not None and not isinstance(extra, (list, tuple)):
-            extra = [extra]
-        for callback in extra or []:
-            callbacks.append(
-                callback if isinstance(callback, Callback) else _Legacy(self, callback)
-            )
-        criterion = as_criterion(self.stopping)
-        if criterion is not None:
-            callbacks.append(criterion)
-        n = n_rows(self.pool_)
-        total = self.budget if self.budget is not None else n
-        # A notebook widget shows its own progress: a bar updated from its
-        # clicks would stay at its first line in the cell.
-        interactive = getattr(self.oracle, "interactive", False)
-        callbacks.append(_Progress(total, n_bought, 0 if interactive else self.verbose))
-        return callbacks
-
-    def _fit(self, labels):
-        """Fit the learner on ``labels`` if they can train it; return those
-        that cannot yet (one class so far), for the engine to hold."""
-        n = n_rows(self.pool_)
-        values = list(labels.values())
-        ready = _labels.can_train(values, self._classifier, model_ready=False)
-        if self._classifier:
-            strings = any(isinstance(v, str) for v in values)
-            dtype = object if strings else np.asarray(values or [0]).dtype
-            y = np.full(n, _labels.UNLABELED, dtype=dtype)
-        else:
-            y = np.full(n, np.nan)
-        if ready:
-            idx = np.fromiter(labels, dtype=np.intp, count=len(labels))
-            y[idx] = values
-        self.learner.fit(self.pool_, y)
-        return {} if ready else dict(labels)
 
     # ------------------------------------------------------------ stepping
     def next_query(self):
@@ -428,53 +313,6 @@ class AnnotationLoop(LoopCorrections, LoopWaiting):
         """
         self.start()
         return self.engine_.sample(index)
-
-    def query_info(self, index):
-        """What a front end may show with the question about ``index``.
-
-        Parameters
-        ----------
-        index : int
-            Position in the pool (usually :meth:`next_query`'s).
-
-        Returns
-        -------
-        info : dict
-            ``index``; ``round``; ``n_bought`` and ``budget``; ``counts``,
-            the labels so far per class (``{label: n}``, in the order of the
-            learner's classes when declared); ``prediction`` and
-            ``confidence``, the model's predicted label and its probability
-            (None without a model; confidence None for a regressor);
-            ``behind``, how many rounds old the ranking that chose the
-            sample is; ``training``, whether the learner is being retrained
-            in the background.
-        """
-        self.start()
-        engine = self.engine_
-        counts = {}
-        for c in self._declared_classes() or []:
-            counts[c] = 0
-        for label in engine.labels_.values():
-            counts[label] = counts.get(label, 0) + 1
-        predicted = (
-            engine.prediction(index) if 0 <= index < n_rows(self.pool_) else None
-        )
-        return {
-            "index": int(index),
-            "round": engine.round_,
-            "n_bought": engine.n_bought_,
-            "budget": self.budget,
-            "counts": counts,
-            "prediction": None if predicted is None else predicted[0],
-            "confidence": None if predicted is None else predicted[1],
-            "behind": engine.behind_,
-            "training": engine.training_,
-        }
-
-    def ready(self):
-        """Whether :meth:`next_query` can answer at once, without waiting for
-        a background refit (always True without ``background``)."""
-        return self.engine_ is None or self._closed or self.engine_.ready()
 
     def submit(self, answer):
         """Answer the sample :meth:`next_query` returned.

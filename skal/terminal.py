@@ -171,9 +171,10 @@ class TerminalOracle(Oracle):
     Everything shown comes through :func:`printable`: a terminal control
     sequence in a sample (an ANSI escape, a carriage return) is shown as an
     escape and never obeyed. A custom ``render`` is shown as it returns.
-    With a loop, the header says the round, the labels so far (per class),
-    the model's prediction for the sample and, when the model is retrained
-    in the background, that the ranking comes from an older model.
+    With a loop, a line under the choices says the round, the labels so
+    far (per class), the model's prediction for the sample and, when the
+    model is retrained in the background, that the ranking comes from an
+    older model.
 
     Parameters
     ----------
@@ -253,11 +254,13 @@ class TerminalOracle(Oracle):
         items.append("[q] quit")
         return "  ".join(items)
 
-    def _header(self, index):
-        info, line = self.info_, f"--- sample {index} ---"
+    def _status(self, index):
+        """The line under the menu: the round, the labels so far, the
+        model's guess, and whether the ranking is older than the model."""
+        info = self.info_
         self.info_ = None
         if info is None or info.get("index") != index:
-            return line
+            return ""
         budget = "" if info["budget"] is None else f"/{info['budget']}"
         parts = [f"round {info['round']}", f"{info['n_bought']}{budget} labels"]
         counts = ", ".join(
@@ -270,14 +273,13 @@ class TerminalOracle(Oracle):
             if info["confidence"] is not None:
                 guess += f" ({info['confidence']:.0%})"
             parts.append(f"model says {guess}")
-        line += " " + " | ".join(parts)
         if info["behind"]:
             rounds = "round" if info["behind"] == 1 else "rounds"
-            line += (
-                f"\n(ranked by the model of {info['behind']} {rounds} ago: the "
+            parts.append(
+                f"ranked by the model of {info['behind']} {rounds} ago (the "
                 "newer one is still being trained)"
             )
-        return line
+        return "\n(" + " | ".join(parts) + ")"
 
     def ask(self, sample, index):
         import builtins
@@ -289,7 +291,7 @@ class TerminalOracle(Oracle):
             if self.render is not None
             else printable(describe(sample, feature_names=self.feature_names))
         )
-        write(f"\n{self._header(index)}\n{view}\n{self._menu()}")
+        write(f"\n--- sample {index} ---\n{view}\n{self._menu()}{self._status(index)}")
         while True:
             try:
                 text = read("label> ")

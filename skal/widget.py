@@ -7,7 +7,6 @@ and drives the loop.
 """
 
 import asyncio
-import base64
 import contextlib
 import html
 import io
@@ -15,56 +14,10 @@ import threading
 import traceback
 import warnings
 
-import numpy as np
-
+from skal._widget_render import keys_for, percent, png_bytes, sample_item
 from skal.oracles import SKIP, STOP, UNDO, UNKNOWN, Oracle, Relabel
-from skal.terminal import describe
 
 __all__ = ["WidgetOracle", "png_bytes"]
-
-
-def png_bytes(image):
-    """Encode a 2-d (grey) or 3-d (RGB / RGBA) array as PNG.
-
-    Integer arrays are taken as 0..255; float arrays in [0, 1] are scaled to
-    it, other floats are stretched from their minimum to their maximum. The
-    encoding is Pillow's (a dependency of matplotlib, which the ``widgets``
-    extra installs).
-
-    Parameters
-    ----------
-    image : ndarray of shape (height, width) or (height, width, 3 or 4)
-
-    Returns
-    -------
-    png : bytes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skal.widget import png_bytes
-    >>> png_bytes(np.eye(4))[:8]
-    b'\\x89PNG\\r\\n\\x1a\\n'
-    """
-    from PIL import Image
-
-    arr = np.asarray(image)
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
-        raise ValueError(
-            f"An image is (height, width) or (height, width, 3|4); got {arr.shape}."
-        )
-    if arr.dtype.kind == "f":
-        finite = arr[np.isfinite(arr)]
-        lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-        if lo >= 0 and hi <= 1:
-            lo, hi = 0.0, 1.0
-        arr = (np.nan_to_num(arr, nan=lo) - lo) / ((hi - lo) or 1.0) * 255
-    arr = np.clip(arr, 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(arr).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _import_widgets():
@@ -79,45 +32,11 @@ def _import_widgets():
     return ipywidgets, _widget_view
 
 
-def _as_image(sample, image_shape):
-    """The sample as an image array, or None if it is not one."""
-    if isinstance(sample, (str, bytes)) or hasattr(sample, "tocoo"):
-        return None
-    if hasattr(sample, "to_numpy"):
-        sample = sample.to_numpy()
-    arr = np.asarray(sample)
-    if arr.dtype.kind not in "biuf":
-        return None
-    if image_shape is not None:
-        return arr.reshape(image_shape)
-    if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (1, 3, 4)):
-        return arr
-    return None
-
-
-# Shortcut keys: digits, then letters; s, d and u are the commands'.
-_KEYS = [*"1234567890", *"abcefghijklmnopqrtvwxyz"]
-
-
-def _keys(classes):
-    """One key per class: the class itself when every class is a distinct
-    one-character key (the digits 0-9 get their own digit), else 1, 2, ...,
-    9, 0, then letters (none past the 32nd class)."""
-    names = [str(c) for c in classes]
-    if len(set(names)) == len(names) and all(n in _KEYS for n in names):
-        return names
-    return [_KEYS[i] if i < len(_KEYS) else "" for i in range(len(names))]
-
-
 def _running_loop():
     try:
         return asyncio.get_running_loop()
     except RuntimeError:  # not in a coroutine: messages are handled directly
         return None
-
-
-def _percent(confidence):
-    return "" if confidence is None else f" ({confidence:.0%})"
 
 
 class WidgetOracle(Oracle):
@@ -233,7 +152,7 @@ class WidgetOracle(Oracle):
         self._answers.append(STOP)
         choices = []
         for i, (c, key) in enumerate(
-            zip(self.classes, _keys(self.classes), strict=True)
+            zip(self.classes, keys_for(self.classes), strict=True)
         ):
             choices.append({"id": i, "label": str(c), "key": key, "kind": "class"})
         extra = [("skip", "s", "skip"), ("don't know", "d", "unknown")]
@@ -252,22 +171,14 @@ class WidgetOracle(Oracle):
 
     # ----------------------------------------------------------- showing
     def _item(self, sample, index, small=False):
-        item = {"index": int(index), "html": "", "image": "", "width": 0, "note": ""}
-        image = None if self.render is not None else _as_image(sample, self.image_shape)
-        if image is not None:
-            png = png_bytes(image)
-            item["image"] = "data:image/png;base64," + base64.b64encode(png).decode()
-            side = max(image.shape[:2])
-            # Small images are enlarged by a whole factor, pixels kept sharp.
-            item["width"] = int(
-                image.shape[1] * max(1, (160 if small else 320) // side)
-            )
-        elif self.render is not None:
-            item["html"] = self.render(sample)
-        else:
-            view = describe(sample, feature_names=self.feature_names)
-            item["html"] = "<pre>" + html.escape(view) + "</pre>"
-        return item
+        return sample_item(
+            sample,
+            index,
+            render=self.render,
+            image_shape=self.image_shape,
+            feature_names=self.feature_names,
+            small=small,
+        )
 
     def show(self, sample, index):
         """Display one sample (without asking for it).
@@ -296,7 +207,7 @@ class WidgetOracle(Oracle):
         parts = []
         if index is not None and info["prediction"] is not None and not self.grid:
             guess = html.escape(str(info["prediction"]))
-            parts.append(f"model says <b>{guess}</b>{_percent(info['confidence'])}")
+            parts.append(f"model says <b>{guess}</b>{percent(info['confidence'])}")
         counts = ", ".join(
             f"{html.escape(str(c))}: {n}" for c, n in info["counts"].items()
         )
@@ -337,7 +248,7 @@ class WidgetOracle(Oracle):
                 info = loop.query_info(item["index"])
                 if info["prediction"] is not None:
                     item["note"] = (
-                        f"model: {info['prediction']}{_percent(info['confidence'])}"
+                        f"model: {info['prediction']}{percent(info['confidence'])}"
                     )
             self._state()
             self.view.header = f"Samples {', '.join(map(str, indices))} &middot; " + (

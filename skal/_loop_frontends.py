@@ -1,6 +1,8 @@
-"""Waiting for an annotation loop driven by a notebook widget:
-:meth:`~skal.loop.AnnotationLoop.on_done` and
-:meth:`~skal.loop.AnnotationLoop.wait`.
+"""What front ends use on an annotation loop: what to show with a question
+(:meth:`~skal.loop.AnnotationLoop.query_info`), whether the next one is
+ready (:meth:`~skal.loop.AnnotationLoop.ready`), and waiting for a loop a
+notebook widget drives (:meth:`~skal.loop.AnnotationLoop.on_done`,
+:meth:`~skal.loop.AnnotationLoop.wait`).
 
 A widget's ``run()`` returns at once, so "Run All" would run the cells
 after it with no label given. The clicks reach the kernel as messages on the
@@ -13,7 +15,9 @@ working; the cells after it run once labeling is done.
 import asyncio
 import time
 
-__all__ = ["LoopWaiting"]
+from skal._data import n_rows
+
+__all__ = ["LoopFrontEnds"]
 
 
 def _kernel_problem():
@@ -36,8 +40,56 @@ def _kernel_problem():
     return None
 
 
-class LoopWaiting:
-    """The waiting methods of :class:`~skal.loop.AnnotationLoop`."""
+class LoopFrontEnds:
+    """What front ends use on :class:`~skal.loop.AnnotationLoop`: what to
+    show with a question, whether it is ready, and waiting for the end."""
+
+    def query_info(self, index):
+        """What a front end may show with the question about ``index``.
+
+        Parameters
+        ----------
+        index : int
+            Position in the pool (usually :meth:`next_query`'s).
+
+        Returns
+        -------
+        info : dict
+            ``index``; ``round``; ``n_bought`` and ``budget``; ``counts``,
+            the labels so far per class (``{label: n}``, in the order of the
+            learner's classes when declared); ``prediction`` and
+            ``confidence``, the model's predicted label and its probability
+            (None without a model; confidence None for a regressor);
+            ``behind``, how many rounds old the ranking that chose the
+            sample is; ``training``, whether the learner is being retrained
+            in the background.
+        """
+        self.start()
+        engine = self.engine_
+        counts = {}
+        for c in self._declared_classes() or []:
+            counts[c] = 0
+        for label in engine.labels_.values():
+            counts[label] = counts.get(label, 0) + 1
+        predicted = (
+            engine.prediction(index) if 0 <= index < n_rows(self.pool_) else None
+        )
+        return {
+            "index": int(index),
+            "round": engine.round_,
+            "n_bought": engine.n_bought_,
+            "budget": self.budget,
+            "counts": counts,
+            "prediction": None if predicted is None else predicted[0],
+            "confidence": None if predicted is None else predicted[1],
+            "behind": engine.behind_,
+            "training": engine.training_,
+        }
+
+    def ready(self):
+        """Whether :meth:`next_query` can answer at once, without waiting for
+        a background refit (always True without ``background``)."""
+        return self.engine_ is None or self._closed or self.engine_.ready()
 
     def on_done(self, func):
         """Call ``func(loop)`` once the loop has ended (at once if it has).
