@@ -71,6 +71,7 @@ class BackgroundMixin:
         self._version = 0  # bumped at every change of the learner
         self._predictions = {}  # index -> (label, confidence, version)
         self._job_seconds = None  # how long the last refit took
+        self._job_began = 0.0
 
     # ------------------------------------------------------------ state
     @property
@@ -174,6 +175,7 @@ class BackgroundMixin:
             from concurrent.futures import ThreadPoolExecutor
 
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="skal-refit")
+        self._job_began = time.perf_counter()
         self._job = (self._executor.submit(job), indices, self.round_)
         return True
 
@@ -217,6 +219,10 @@ class BackgroundMixin:
         """The next round's samples and scores: from the reserve while the
         worker refits, else from a query made now (whose extra samples
         become the reserve)."""
+        if self._job is not None:
+            # A refit still running is at least that slow.
+            running = time.perf_counter() - self._job_began
+            self._job_seconds = max(self._job_seconds or 0.0, running)
         quick = self._job_seconds is None or self._job_seconds <= PATIENCE
         if self._job is not None and quick:
             # Refits that end within the patience give fresh rankings (small

@@ -339,8 +339,11 @@ def test_the_widget_in_jupyterlab(lab, browser):
     labels, _ = _labels(journal)
     assert set(labels) == {first, second}, "the double click labeled two samples"
 
-    # 3. Enter and Space after a click do not label the next sample.
-    page.widget().send_keys(Keys.ENTER, Keys.SPACE)
+    # 3. After a click the focus is on the widget, not on a button, and
+    # Enter or Space (pressed wherever the focus is) label nothing.
+    focused = browser.execute_script("return document.activeElement.className")
+    assert "skal-widget" in focused and "skal-choice" not in focused
+    ActionChains(browser).send_keys(Keys.ENTER, Keys.SPACE, Keys.ENTER).perform()
     time.sleep(1.0)
     assert page.shown() == third and set(_labels(journal)[0]) == {first, second}
 
