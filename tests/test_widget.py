@@ -315,6 +315,8 @@ def test_what_the_widget_shows(iris, tmp_path):
         iris, tmp_path, oracle=WidgetOracle([0, 1, 2], display=False), budget=10
     )
     loop.run()
+    # What the notebook prints under run() is never a stale count.
+    assert repr(loop).endswith("labeling in its widget>")
     assert "0 of 10 labels given" in oracle.view.header
     assert "model says <b>" in oracle.view.meta
     assert "labels so far: 0: 1, 1: 1, 2: 1" in oracle.view.meta
