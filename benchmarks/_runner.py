@@ -68,7 +68,7 @@ def _skal_learner(spec, X_lab, y_lab, **params):
     from skal import UncertaintySamplingClassifier
 
     return UncertaintySamplingClassifier(
-        _estimator(), strategy="margin", batch_size=spec["k"], random_state=0, **params
+        _estimator(), measure="margin", batch_size=spec["k"], random_state=0, **params
     ).fit(X_lab, y_lab)
 
 
@@ -166,7 +166,7 @@ def skal_kmeans(spec, X_lab, y_lab, X):
 
 def _skal_batch(strategy):
     def build(spec, X_lab, y_lab, X):
-        learner = _skal_learner(spec, X_lab, y_lab, batch_strategy=strategy)
+        learner = _skal_learner(spec, X_lab, y_lab, batch_mode=strategy)
         return lambda: learner.query(X)
 
     build.__name__ = f"skal_margin_{strategy}"

@@ -22,7 +22,7 @@ Pairs that do the same job:
   and ``skactiveml_typiclust``: label-free typical-and-spread selections (not
   the same algorithm);
 - ``skal_margin_kcenter`` / ``skal_margin_cluster``: what a skal user runs,
-  ``UncertaintySamplingClassifier(batch_strategy=...)``: margin scores over the
+  ``UncertaintySamplingClassifier(batch_mode=...)``: margin scores over the
   pool, then diversity among the 10 x batch best.
 
 ::

@@ -7,15 +7,15 @@ LogisticRegression, 20 features, 10 classes, batch 100):
 1. **Stages.** skal's query path is replayed stage by stage on the very chunks
    skal scores (their sizes are recorded from the estimator's calls during a
    real query), with the same functions, and each stage is timed: the
-   estimator's ``predict_proba`` per chunk, the NaN check of the
-   probabilities, ``_top_two``, the margin arithmetic, the NaN check of the
-   scores, the tie-break key draws, the running-top-k bookkeeping
-   (positions, concatenations) and ``_top_k_keyed``. The replay must choose
+   estimator's ``predict_proba`` per chunk, ``check_proba`` (row sums,
+   minimum, tolerance), ``top_two``, the margin arithmetic,
+   ``check_scores``, the tie-break key draws, the running-top-k bookkeeping
+   (positions, concatenations) and ``top_k_keyed``. The replay must choose
    skal's batch (checked) and take skal's time (printed side by side).
 2. **Variants**, each timed as a whole call: the floor (``predict_proba`` on
    the whole pool), skal's query, the prototype of ``margin_prototype.py`` at
-   several chunk sizes, and the top-two alternatives (``_top_two`` against
-   ``np.partition(axis=1)``) on the same probabilities.
+   several chunk sizes, and, on one chunk's probabilities, ``top_two``
+   against ``np.partition(axis=1)`` and ``check_proba``.
 3. ``--cprofile``: cProfile of skal's query, the functions by own time.
 
 Every call starts in the same state (``_runner.reset``, ``--state`` as in
@@ -25,9 +25,9 @@ medians over ``--repeats`` and paired ratios to the floor, in CPU time first
 (the stages are timed in this thread's CPU time), which other processes
 sharing the cores move least, and in wall time.
 
-This script names skal's internals (``skal.scoring._top_two``,
-``skal.selection._top_k_keyed`` and ``_check_scores``) on purpose: it profiles
-them, as of the commit it runs on; a renamed one fails loudly here.
+This script names skal's internals (``skal.scoring._measures.top_two``,
+``skal._random.KeyStream`` and ``base_seed``) on purpose: it profiles them,
+as of the commit it runs on; a renamed one fails loudly here.
 
 ::
 
@@ -61,21 +61,22 @@ from _common import (  # noqa: E402
 from _runner import _blas, reset, set_state, timed  # noqa: E402
 from margin_prototype import PrototypeQuery, skal_chunk_rows  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.utils import check_random_state  # noqa: E402
 
 from skal import UncertaintySamplingClassifier  # noqa: E402
-from skal.scoring import _top_two  # noqa: E402
-from skal.selection import _check_scores, _top_k_keyed  # noqa: E402
+from skal._random import KeyStream, base_seed  # noqa: E402
+from skal.scoring import check_proba  # noqa: E402
+from skal.scoring._measures import top_two  # noqa: E402
+from skal.selection import check_scores, top_k_keyed  # noqa: E402
 
 STAGES = [
     ("predict_proba", "the estimator, chunk by chunk (floor work)"),
-    ("nan_proba", "_check_proba: np.isnan(proba).any() on n x classes"),
-    ("top_two", "_top_two: running (first, second) per row"),
+    ("check_proba", "check_proba: sum(axis=-1), min(), tolerance"),
+    ("top_two", "top_two: running (first, second) per row"),
     ("arith", "margin: 1.0 - (first - second), two temporaries"),
-    ("check_scores", "_check_scores: asarray, np.isnan(scores).any()"),
-    ("keys", "tie-break keys: rng.random(chunk)"),
+    ("check_scores", "check_scores: asarray, isfinite(scores).all()"),
+    ("keys", "tie-break keys: KeyStream.draw(start, chunk)"),
     ("bookkeeping", "np.arange positions + 3 concatenations per chunk"),
-    ("top_k", "_top_k_keyed: partition, flatnonzero, lexsort"),
+    ("top_k", "top_k_keyed: partition, flatnonzero, lexsort"),
     ("gather", "best_idx[keep] etc. per chunk"),
 ]
 
@@ -92,13 +93,7 @@ class RecordingProba:
         return self.predict_proba(X)
 
 
-def skal_generator(random_state):
-    """The generator a learner has right after ``fit(random_state=...)``."""
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
-
-
-def replay(predict_proba, X, chunks, k, rng, clock):
+def replay(predict_proba, X, chunks, k, keys, n_classes, source, clock):
     """skal's chunked margin top-k, stage by stage; adds seconds to ``clock``."""
     # CPU time of this thread (1 BLAS thread: the estimator's work included):
     # what other processes take of the core does not count.
@@ -112,30 +107,30 @@ def replay(predict_proba, X, chunks, k, rng, clock):
         t0 = now()
         proba = predict_proba(X[start:stop])
         t1 = now()
-        proba = np.asarray(proba, dtype=float)
-        if np.isnan(proba).any():
-            raise ValueError("NaN")
+        proba = check_proba(proba, n_classes=n_classes, source=source)
         t2 = now()
-        first, second = _top_two(proba)
+        first, second = top_two(proba)
         # Each temporary dies where it dies in skal (the chunk's probabilities
-        # when margin returns): which memory the next chunk reuses matters.
+        # when the scorer returns): which memory the next chunk reuses matters.
         del proba
         t3 = now()
         scores = 1.0 - (first - second)
         del first, second
         t4 = now()
-        scores = _check_scores(scores)
+        scores = check_scores(scores)
+        if scores.shape[0] != rows:
+            raise ValueError("wrong number of scores")
         t5 = now()
-        keys = rng.random(scores.shape[0])
+        chunk_keys = keys.draw(start, rows)
         t6 = now()
         idx = np.concatenate([best_idx, np.arange(start, stop)])
         scores = np.concatenate([best_scores, scores])
-        keys = np.concatenate([best_keys, keys])
+        all_keys = np.concatenate([best_keys, chunk_keys])
         t7 = now()
-        keep = _top_k_keyed(scores, keys, k)
+        keep = top_k_keyed(scores, all_keys, k)
         t8 = now()
-        best_idx, best_scores, best_keys = idx[keep], scores[keep], keys[keep]
-        del idx, scores, keys, keep
+        best_idx, best_scores, best_keys = idx[keep], scores[keep], all_keys[keep]
+        del idx, scores, all_keys, keep, chunk_keys
         t9 = now()
         for name, dt in zip(
             (s for s, _ in STAGES),
@@ -186,7 +181,7 @@ def main(argv=None):
     k = args.batch
     learner = UncertaintySamplingClassifier(
         LogisticRegression(max_iter=1000),
-        strategy="margin",
+        measure="margin",
         batch_size=k,
         random_state=0,
     ).fit(X_lab, y_lab)
@@ -208,16 +203,14 @@ def main(argv=None):
             f"skal_chunk_rows says {expected}: its formula is out of date",
             file=sys.stderr,
         )
-    # From here on the learner has made one query; our generators follow.
-    rng_skal = skal_generator(0)
-    rng_skal.random(args.n)
-    rng_replay = skal_generator(0)
-    rng_replay.random(args.n)
+    # A query is a function of the learner's state: right after fit its keys
+    # are the stream of round 0 of the learner's base seed.
+    keys = KeyStream(base_seed(0), 0)
+    n_classes = len(learner.classes_)
+    source = "LogisticRegression.predict_proba"
     # The prototype at skal's own chunk size too: the code changes alone.
     sizes = sorted({chunks[0], *(size(s) for s in args.chunks.split(",") if s)})
     protos = {c: PrototypeQuery(learner, 0, chunk_rows=c) for c in sizes}
-    for proto in protos.values():
-        proto.rng.random(args.n)
 
     probas = floor_est.predict_proba(X[: chunks[0]])
     clocks = []
@@ -225,7 +218,9 @@ def main(argv=None):
 
     def run_replay():
         clock = {}
-        batches["replay"] = replay(predict, X, chunks, k, rng_replay, clock)
+        batches["replay"] = replay(
+            predict, X, chunks, k, keys, n_classes, source, clock
+        )
         clocks.append(clock)
         return batches["replay"]
 
@@ -240,12 +235,12 @@ def main(argv=None):
             batches.__setitem__(f"proto{c}", proto.query(X))
         )
     chunk_top_two = {
-        f"_top_two, one chunk ({chunks[0]:,} rows)": lambda: _top_two(probas),
+        f"top_two, one chunk ({chunks[0]:,} rows)": lambda: top_two(probas),
         f"np.partition(axis=1), one chunk ({chunks[0]:,} rows)": (
             lambda: partition_top_two(probas)
         ),
-        f"np.isnan(proba).any(), one chunk ({chunks[0]:,} rows)": (
-            lambda: np.isnan(probas).any()
+        f"check_proba, one chunk ({chunks[0]:,} rows)": (
+            lambda: check_proba(probas, n_classes=n_classes, source=source)
         ),
     }
     variants.update(chunk_top_two)
@@ -257,8 +252,6 @@ def main(argv=None):
     for run in variants.values():  # warm-up, untimed
         run()
         reset()
-    # Every variant makes one query per repeat (and one warm-up), so the i-th
-    # calls of skal, the replay and the prototypes draw the same keys.
     times = {name: [] for name in variants}
     cpu = {name: [] for name in variants}
     faults = {name: [] for name in variants}

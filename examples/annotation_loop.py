@@ -34,7 +34,7 @@ X_pool, X_val, y_pool, y_val = train_test_split(
 def make_learner():
     return UncertaintySamplingClassifier(
         make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
-        strategy="margin",
+        measure="margin",
         batch_size=10,
         random_state=0,
     )
@@ -55,7 +55,7 @@ class Annotator(KnownLabels):
 def report(loop, record):
     accuracy = loop.learner.score(X_val, y_val)
     print(
-        f"round {record['round']:2d}  labels {record['n_labels']:3d}  "
+        f"round {record['round']:2d}  labels {record['n_bought']:3d}  "
         f"accuracy {accuracy:.3f}"
     )
 

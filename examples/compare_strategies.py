@@ -26,8 +26,8 @@ X, y = load_digits(return_X_y=True)
 model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 settings = {"batch_size": 20, "n_initial": 20}
 learners = {
-    "margin": UncertaintySamplingClassifier(model, strategy="margin", **settings),
-    "entropy": UncertaintySamplingClassifier(model, strategy="entropy", **settings),
+    "margin": UncertaintySamplingClassifier(model, measure="margin", **settings),
+    "entropy": UncertaintySamplingClassifier(model, measure="entropy", **settings),
     "random": RandomSampler(model, **settings),
 }
 results = learning_curves(

@@ -26,7 +26,7 @@ learner = UncertaintySamplingClassifier(
 search = GridSearchCV(
     learner,
     {
-        "strategy": ["margin", "entropy", "least_confidence"],
+        "measure": ["margin", "entropy", "least_confidence"],
         "batch_size": [5, 15],
         "estimator__logisticregression__C": [0.1, 1.0],
     },

@@ -19,7 +19,7 @@ from skal.plotting import InformativenessDisplay  # noqa: E402
 
 X, y = make_blobs(n_samples=300, centers=3, cluster_std=1.2, random_state=0)
 learner = UncertaintySamplingClassifier(
-    LogisticRegression(), strategy="margin", batch_size=8, budget=30, random_state=0
+    LogisticRegression(), measure="margin", batch_size=8, budget=30, random_state=0
 ).fit(X, y)
 
 display = InformativenessDisplay.from_estimator(

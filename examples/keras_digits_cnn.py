@@ -100,12 +100,12 @@ def run(learner):
             return curve
 
 
-common = dict(batch_size=BATCH, initial="kmeans", random_state=0)
+common = dict(batch_size=BATCH, cold_start="kmeans", random_state=0)
 curves = {
     "least confidence": run(
         UncertaintySamplingClassifier(
             network(model__base_weights=base_weights),
-            strategy="least_confidence",
+            measure="least_confidence",
             **common,
         )
     ),

@@ -30,7 +30,7 @@ y_known[start] = y_pool[start]
 
 learner = UncertaintySamplingClassifier(
     make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
-    strategy="margin",
+    measure="margin",
     batch_size=10,
     random_state=0,
 ).fit(X_pool, y_known)

@@ -84,7 +84,7 @@ def run(learner, rounds=8):
 common = dict(batch_size=10, classes=np.arange(10), random_state=0)
 bald = run(
     MCDropoutClassifier(
-        network(), strategy="bald", n_samples=20, warm_start=True, **common
+        network(), measure="bald", n_passes=20, warm_start=True, **common
     )
 )
 random = run(RandomSampler(network(), **common))

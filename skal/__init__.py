@@ -6,6 +6,7 @@ and ``teach`` the labels back, while staying real scikit-learn estimators:
 ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` all work.
 """
 
+from skal.adaptive import AdaptiveSampler
 from skal.base import UNLABELED, BaseActiveLearner
 from skal.baseline import RandomSampler
 from skal.committee import CommitteeRegressor, CommitteeSampler
@@ -16,7 +17,7 @@ from skal.expected import (
 from skal.journal import Journal
 from skal.loop import AnnotationLoop, annotate
 from skal.representative import RepresentativeSampler
-from skal.self_training import SelfTrainingLearner
+from skal.self_training import SelfTraining
 from skal.uncertainty import (
     UncertaintySamplingClassifier,
     UncertaintySamplingRegressor,
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "UNLABELED",
+    "AdaptiveSampler",
     "AnnotationLoop",
     "BaseActiveLearner",
     "CommitteeRegressor",
@@ -35,7 +37,7 @@ __all__ = [
     "Journal",
     "RandomSampler",
     "RepresentativeSampler",
-    "SelfTrainingLearner",
+    "SelfTraining",
     "UncertaintySamplingClassifier",
     "UncertaintySamplingRegressor",
     "__version__",

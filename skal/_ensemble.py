@@ -18,49 +18,51 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from skal._data import n_rows, take_rows
+from skal._delegation import templates as _templates
+from skal._random import reseed as _reseed
+from skal._random import seeded_fit
 from skal._warmstart import resume_fit
-from skal.base import _templates
-from skal.scoring import _vote_fractions
+from skal.scoring import vote_fractions
 
 __all__ = ["ClassifierCommittee", "RegressorCommittee"]
 
-_SEED_MAX = np.iinfo(np.int32).max
-# A bootstrap of a tiny labeled set can hold a single class, which most
-# classifiers refuse to fit; after this many redraws the member gets the whole
-# labeled set instead (2 labels of 2 classes fail 100 draws with p = 2**-100).
-_MAX_REDRAWS = 100
-
-
-def _reseed(estimator, rng):
-    """Give every ``random_state`` of ``estimator``, nested ones too, a seed."""
-    # As in BaggingClassifier: members of a randomized estimator must differ
-    # from each other, and the learner's random_state must reproduce them.
-    keys = [
-        key
-        for key in estimator.get_params(deep=True)
-        if key == "random_state" or key.endswith("__random_state")
-    ]
-    if keys:
-        estimator.set_params(**{key: int(rng.integers(_SEED_MAX)) for key in keys})
-    return estimator
-
 
 def _bootstrap(rng, y, classification):
+    """A bootstrap resample of the labeled rows.
+
+    For classification it is stratified: each class is resampled within
+    itself, as many rows as it has. With a handful of labels a plain
+    bootstrap often misses a class, and the member then gives that class
+    probability 0 everywhere: the committee "disagrees" because of the
+    resampling, not because the data leaves room for it, and a warm-started
+    member could not resume on the next round's classes.
+    """
     n = y.shape[0]
     if not classification:
         return rng.integers(n, size=n)
-    need = min(np.unique(y).shape[0], 2)
-    for _ in range(_MAX_REDRAWS):
-        sample = rng.integers(n, size=n)
-        if np.unique(y[sample]).shape[0] >= need:
-            return sample
-    return np.arange(n)
+    parts = []
+    # Classes in order of first appearance: renaming the classes must not
+    # change the resamples.
+    classes, first = np.unique(y, return_index=True)
+    for c in classes[np.argsort(first)]:
+        rows = np.flatnonzero(y == c)
+        parts.append(rows[rng.integers(rows.shape[0], size=rows.shape[0])])
+    return np.sort(np.concatenate(parts))
 
 
-def _fit_member(member, X, y, sample, resume):
+def _fit_member(member, X, y, sample, resume, seed):
     if sample is not None:
         X, y = take_rows(X, sample), y[sample]
-    return resume_fit(member, X, y) if resume else member.fit(X, y)
+    known = getattr(member, "classes_", None)
+    if resume and known is not None and not np.array_equal(known, np.unique(y)):
+        # This resample holds other classes than the member was trained on
+        # (a bootstrap of a few labels misses some): its weights do not fit
+        # them, so it starts afresh, with the same seed.
+        member = clone(member)
+        if "warm_start" in member.get_params():
+            member.set_params(warm_start=False)
+        resume = False
+    return resume_fit(member, X, y) if resume else seeded_fit(member, X, y, seed)
 
 
 def _members_have(attr):
@@ -130,9 +132,10 @@ class _Committee(BaseEstimator):
             _bootstrap(rng, y, self._classification) if self.bootstrap else None
             for _ in members
         ]
+        seeds = rng.integers(2**31 - 1, size=len(members))
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(member, X, y, sample, resume)
-            for member, sample in zip(members, samples, strict=True)
+            delayed(_fit_member)(member, X, y, sample, resume, int(seed))
+            for member, sample, seed in zip(members, samples, seeds, strict=True)
         )
 
     def _each(self, method, X):
@@ -245,7 +248,7 @@ class ClassifierCommittee(ClassifierMixin, _Committee):
         check_is_fitted(self)
         if _members_have("predict_proba")(self):
             return self.classes_[self.predict_proba(X).argmax(axis=1)]
-        fractions = _vote_fractions(self.member_votes(X), len(self.classes_))
+        fractions = vote_fractions(self.member_votes(X), len(self.classes_))
         return self.classes_[fractions.argmax(axis=1)]
 
 

@@ -9,11 +9,9 @@ scikeras) and iterative scikit-learn models. Estimators whose own
 skip refitting the existing ones) must not go through here.
 """
 
+from skal._pipeline import final_step as _final_step
+
 __all__ = ["check_can_resume", "resume_fit"]
-
-
-def _final_step(estimator):
-    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
 
 
 def _can_resume(estimator):

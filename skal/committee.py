@@ -1,29 +1,49 @@
 """Query by committee: query where a committee of models disagrees most."""
 
+import warnings
 from numbers import Integral
 
+import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, is_classifier, is_regressor
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
-from skal._ensemble import _SEED_MAX, ClassifierCommittee, RegressorCommittee
-from skal.base import BATCH_PARAMETER_CONSTRAINTS, BaseActiveLearner, _templates
-from skal.scoring import COMMITTEE_MEASURES, committee_variance
+from skal._data import take_rows
+from skal._delegation import templates
+from skal._docs import fill_doc
+from skal._ensemble import ClassifierCommittee, RegressorCommittee
+from skal._mixins import DeclaredClassesMixin, DiverseBatchMixin, WarmStartMixin
+from skal._pipeline import final_step
+from skal._random import draw_seed, stream
+from skal._scan import is_dask_array
+from skal.base import BaseActiveLearner
+from skal.scoring import MEASURES, Measure, feed, get_measure, measures_for
+from skal.selection import reference_rows
+from skal.self_training import SelfTrainingMixin
 
 __all__ = ["CommitteeSampler", "CommitteeRegressor"]
-
-# These measures read hard votes (members need only predict); the others read
-# the members' probabilities.
-_VOTE_MEASURES = frozenset({"vote_entropy", "variation_ratios"})
 
 _COMMITTEE_CONSTRAINTS: dict = {
     **BaseActiveLearner._parameter_constraints,
     "estimator": [HasMethods(["fit", "predict"]), list, tuple],
     "n_members": [Interval(Integral, 2, None, closed="left")],
     "bootstrap": ["boolean", StrOptions({"auto"})],
-    "n_jobs": [Integral, None],
-    "warm_start": ["boolean"],
+    **DiverseBatchMixin._diversity_constraints,
+    **WarmStartMixin._warm_start_constraints,
 }
+
+
+def _randomized(estimator):
+    """Whether clones of ``estimator`` can differ without resampling: it has
+    a ``random_state`` the learner seeds, or it is a skorch network, whose
+    initialisation the learner seeds per member."""
+    if any(
+        key == "random_state" or key.endswith("__random_state")
+        for key in estimator.get_params(deep=True)
+    ):
+        return True
+    final = final_step(estimator)
+    return any(cls.__module__.split(".")[0] == "skorch" for cls in type(final).__mro__)
 
 
 class _CommitteeMixin:
@@ -47,42 +67,62 @@ class _CommitteeMixin:
                     f"Every committee member needs fit and predict; {bad[0]!r} "
                     "lacks one. Pass estimator instances, not classes or strings."
                 )
-        return _templates(self.estimator)
+        elif not self._use_bootstrap() and not _randomized(self.estimator):
+            raise ValueError(
+                f"{type(self).__name__}(bootstrap=False) with one estimator builds "
+                f"{self.n_members} identical members of "
+                f"{type(self.estimator).__name__}, which has no random_state: "
+                "they can never disagree, and the query would follow rounding "
+                "noise. Use bootstrap=True (or 'auto'), a randomized estimator, or "
+                "a list of different estimators."
+            )
+        return templates(self.estimator)
 
     def _use_bootstrap(self):
         if self.bootstrap == "auto":
             return not isinstance(self.estimator, (list, tuple))
         return bool(self.bootstrap)
 
-    def _committee_params(self):
-        return dict(
+    def _committee(self, kind, **extra):
+        committee = kind(
+            self.estimator,
             n_members=self.n_members,
             bootstrap=self._use_bootstrap(),
             n_jobs=self.n_jobs,
-            # Drawn from the learner's generator: every refit bags afresh, and
-            # the learner's random_state reproduces the whole run.
-            random_state=int(self._rng.integers(_SEED_MAX)),
+            warm_start=False,
+            # Every refit bags afresh, and the learner's random_state
+            # reproduces the whole run.
+            random_state=draw_seed(stream(self._seed, "train", self._round)),
+            **extra,
         )
+        return committee
+
+    def _train(self, X, y):
+        resume = self._resumable(y)
+        self._trained_classes = np.unique(y) if self._classification() else None
+        if resume:
+            committee = self.estimator_
+            committee.set_params(
+                warm_start=True,
+                random_state=draw_seed(stream(self._seed, "train", self._round)),
+            )
+            committee.fit(X, y)
+        else:
+            committee = self._new_committee().fit(X, y)
+        self.estimators_ = committee.estimators_
+        return committee
 
     def _row_bytes(self):
-        # estimator_, not estimators_: self-training scores the pool inside
-        # _refit, before estimators_ is synchronised.
-        members = getattr(self.estimator_, "estimators_", ())
+        members = getattr(self, "estimators_", ())
         return super()._row_bytes() * max(len(members), 1)
-
-    def _refit(self):
-        # A warm refit resumes the committee in place, without _fit_estimator.
-        super()._refit()
-        self.estimators_ = self.estimator_.estimators_
 
     def fit(self, X, y):
         self.__dict__.pop("estimators_", None)
         super().fit(X, y)
-        if not self._model_ready():
-            # Base fit leaves a clone of `estimator` (for listed members, a
-            # plain list) until labels arrive; an unfitted committee instead
-            # makes predict raise NotFittedError like every other learner.
-            self.estimator_ = self._committee_type(self.estimator)
+        if not self._ready():
+            # An unfitted committee makes predict raise NotFittedError like
+            # every other learner's.
+            self.estimator_ = self._new_committee()
         return self
 
     fit.__doc__ = BaseActiveLearner.fit.__doc__
@@ -96,7 +136,16 @@ def _no_decision_function(self):
     )
 
 
-class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
+@fill_doc
+class CommitteeSampler(
+    _CommitteeMixin,
+    DiverseBatchMixin,
+    SelfTrainingMixin,
+    DeclaredClassesMixin,
+    WarmStartMixin,
+    ClassifierMixin,
+    BaseActiveLearner,
+):
     """Active learning by query by committee (QBC) for classification.
 
     A committee of classifiers is trained on the labels bought so far and the
@@ -113,57 +162,35 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         To tune a listed member's hyper-parameters, grid-search over whole
         lists (``{"estimator": [[a, b], [a2, b]]}``): nested
         ``estimator__<param>`` names reach only a single estimator.
+    measure : str, Measure or callable, default="vote_entropy"
+        Disagreement measure from :data:`skal.scoring.MEASURES`:
+        ``"vote_entropy"`` and ``"variation_ratios"`` read the members' hard
+        votes and need only ``predict``; ``"consensus_entropy"``,
+        ``"kl_max_disagreement"``, ``"mutual_information"`` and
+        ``"mean_std"`` read their probabilities; the single-model measures
+        (``"margin"``...) read their mean probability. A callable maps the
+        members' probabilities, shape (n_members, n, K), to n scores.
     n_members : int, default=5
         Committee size when ``estimator`` is a single estimator; ignored for a
         list.
-    disagreement : {"vote_entropy", "consensus_entropy", "kl_max_disagreement", \
-            "variation_ratios", "mutual_information", "mean_std"} or callable, \
-            default="vote_entropy"
-        Disagreement measure from :mod:`skal.scoring`. ``"vote_entropy"`` and
-        ``"variation_ratios"`` read the members' hard votes and need only
-        ``predict``; the others read their probabilities and need
-        ``predict_proba``, as does a callable, which maps the members'
-        probabilities of shape (n_members, n, n_classes) to n scores, higher =
-        more informative.
     bootstrap : bool or "auto", default="auto"
         Fit each member on a bootstrap resample of the labeled set. ``"auto"``
         resamples for a single estimator (its members would otherwise differ
-        only by their ``random_state``) and not for a list.
-    batch_size : int, default=1
-        Samples per query (and per simulated round).
-    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
-        How a batch is formed from the scores: the ``batch_size`` best, or a
-        batch that is also diverse in feature space (see
-        :meth:`~skal.BaseActiveLearner.query`). Diversity needs numeric X.
-    density_weight : float >= 0, default=0.0
-        Information-density weighting of the scores (Settles & Craven 2008);
-        0 turns it off.
-    budget : int, default=None
-        If set, ``fit`` simulates active learning with ``y`` as the oracle
-        until ``budget`` labels are bought (see :meth:`fit`).
-    n_initial : int, default=10
-        Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
-        How the first samples are chosen without a model: at random, one
-        representative per k-means cluster, a greedy k-center cover, or typical
-        yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
-    classes : array-like, default=None
-        All class labels, declared up front so probability columns stay
-        aligned while some classes are still unlabeled.
-    n_jobs : int, default=None
-        Members fitted (and predicting) in parallel through joblib; ``None``
-        means 1 unless in a :func:`joblib.parallel_config` context, ``-1``
-        all processors.
+        only by their ``random_state``) and not for a list. A single
+        estimator without any ``random_state`` needs resampling: its members
+        would be identical.
+    %(batch_size)s
+    %(diversity)s
+    %(simulation)s
+    %(classes)s
+    %(self_training)s
     warm_start : bool, default=False
         Between rounds, continue training the fitted members, each on a fresh
         bootstrap resample of all labels, instead of training new clones: for
         skorch / scikeras networks (deep ensembles) and scikit-learn models
         with ``partial_fit`` and ``warm_start``. A round that brings a new
         class trains fresh clones.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial sample, the bootstrap resamples, every member's own
-        ``random_state`` (as in :class:`~sklearn.ensemble.BaggingClassifier`)
-        and tie-breaking between equal scores.
+    %(common_tail)s
 
     Attributes
     ----------
@@ -174,18 +201,8 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
         (the majority vote when members lack ``predict_proba``).
     estimators_ : list of estimator objects
         The fitted members.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (``classes`` if declared).
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training the committee.
-    history_ : list of dict
-        One record per round: ``round``, ``n_labeled``, ``indices``, ``scores``.
-    n_features_in_ : int
-        Number of features seen during fit (for 2-d inputs).
-    feature_names_in_ : ndarray of str
-        Column names, when fit on a DataFrame with string column names.
+    %(classes_)s
+    %(common_attributes)s
 
     See Also
     --------
@@ -206,10 +223,6 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
     .. [5] N. Houlsby, F. Huszar, Z. Ghahramani and M. Lengyel, "Bayesian
        active learning for classification and preference learning", 2011
        (mutual information, BALD).
-    .. [6] M. Kampffmeyer, A.-B. Salberg and R. Jenssen, "Semantic
-       segmentation of small objects and modeling of uncertainty in urban
-       remote sensing images using deep convolutional neural networks", CVPR
-       Workshops 2016 (mean standard deviation).
 
     Examples
     --------
@@ -222,7 +235,7 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
     >>> y_partial = np.full_like(y, -1)
     >>> y_partial[[0, 1, 50, 51, 100, 101]] = y[[0, 1, 50, 51, 100, 101]]
     >>> learner = CommitteeSampler(
-    ...     LogisticRegression(), n_members=4, disagreement="consensus_entropy",
+    ...     LogisticRegression(), measure="consensus_entropy", n_members=4,
     ...     batch_size=3, random_state=0,
     ... ).fit(X, y_partial)
     >>> len(learner.estimators_), learner.predict_proba(X[:1]).shape
@@ -242,45 +255,50 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
     (40, 2)
     """
 
-    _committee_type = ClassifierCommittee
     _parameter_constraints: dict = {
         **_COMMITTEE_CONSTRAINTS,
-        "disagreement": [StrOptions(set(COMMITTEE_MEASURES)), callable],
-        "classes": ["array-like", None],
-        **BATCH_PARAMETER_CONSTRAINTS,
+        "measure": [StrOptions(set(measures_for("member_proba"))), Measure, callable],
+        **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
     }
 
     def __init__(
         self,
         estimator,
         *,
+        measure="vote_entropy",
         n_members=5,
-        disagreement="vote_entropy",
         bootstrap="auto",
         batch_size=1,
+        batch_mode="top_k",
+        density_weight=0.0,
+        feature_space="model",
         budget=None,
         n_initial=10,
-        initial="random",
+        cold_start="random",
         classes=None,
-        n_jobs=None,
-        batch_strategy="top_k",
-        density_weight=0.0,
+        self_training=None,
         warm_start=False,
+        callbacks=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
+        self.measure = measure
         self.n_members = n_members
-        self.disagreement = disagreement
         self.bootstrap = bootstrap
         self.batch_size = batch_size
+        self.batch_mode = batch_mode
+        self.density_weight = density_weight
+        self.feature_space = feature_space
         self.budget = budget
         self.n_initial = n_initial
-        self.initial = initial
+        self.cold_start = cold_start
         self.classes = classes
-        self.n_jobs = n_jobs
-        self.batch_strategy = batch_strategy
-        self.density_weight = density_weight
+        self.self_training = self_training
         self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -291,49 +309,104 @@ class CommitteeSampler(_CommitteeMixin, ClassifierMixin, BaseActiveLearner):
                 f"CommitteeSampler is for classification; {regressors[0]!r} is a "
                 "regressor. Use CommitteeRegressor for regression."
             )
-        if self.disagreement in _VOTE_MEASURES:
-            return
         no_proba = [est for est in members if not hasattr(est, "predict_proba")]
-        if no_proba:
+        try:
+            self._measure  # noqa: B018 - validates the measure at fit
+        except ValueError:
             raise TypeError(
-                f"CommitteeSampler(disagreement={self.disagreement!r}) reads the "
-                f"members' probabilities, but {no_proba[0]!r} has no "
-                "predict_proba. Use disagreement='vote_entropy' or "
-                "'variation_ratios', which need only predict, or probabilistic "
-                "members (wrap them in sklearn.calibration.CalibratedClassifierCV("
-                "estimator, ensemble=False))."
+                f"CommitteeSampler(measure={self.measure!r}) reads the members' "
+                f"probabilities, but {no_proba[0]!r} has no predict_proba. Use "
+                "measure='vote_entropy' or 'variation_ratios', which need only "
+                "predict, or probabilistic members (wrap them in "
+                "sklearn.calibration.CalibratedClassifierCV(estimator, "
+                "ensemble=False))."
+            ) from None
+
+    @property
+    def _measure(self):
+        members = templates(self.estimator)
+        votes_only = any(not hasattr(est, "predict_proba") for est in members)
+        output = "votes" if votes_only else "member_proba"
+        if votes_only and not isinstance(self.measure, str | Measure):
+            output = "member_proba"
+        return get_measure(self.measure, output=output)
+
+    def _new_committee(self):
+        classes = getattr(self, "classes_", None)
+        return self._committee(ClassifierCommittee, classes=classes)
+
+    def _start(self):
+        super()._start()
+        self._warned_identical = False
+
+    def _after_train(self, X, y):
+        if (
+            self._use_bootstrap()
+            or isinstance(self.estimator, (list, tuple))
+            or self._warned_identical
+        ):
+            return super()._after_train(X, y)
+        # On the training rows, members that fit them perfectly agree however
+        # different they are; on pool rows only members that cannot disagree
+        # do. Identical probabilities mean identical votes too.
+        rows = take_rows(self._pool.X, reference_rows(self._pool.n, 256))
+        if is_dask_array(rows):
+            rows = rows.compute()
+        if hasattr(self.estimator, "predict_proba"):
+            spread = self.estimator_.member_proba(rows).std(axis=0).max()
+        else:
+            spread = self.estimator_.member_votes(rows).std(axis=0).max()
+        if spread < 1e-9:
+            self._warned_identical = True
+            warnings.warn(
+                "The committee's members predict identically on the pool: "
+                "without bootstrap, they differ only by their random_state, "
+                "which this estimator does not use. Their disagreement is "
+                "rounding noise or nothing (a random query); use bootstrap=True.",
+                UserWarning,
+                stacklevel=3,
             )
+        return super()._after_train(X, y)
 
-    def _fit_estimator(self, X, y):
-        committee = ClassifierCommittee(
-            self.estimator, classes=self.classes_, **self._committee_params()
-        ).fit(X, y)
-        return committee
+    def _score(self, X):
+        committee = self.estimator_
+        n_classes = len(self.classes_)
+        if self._measure.reads == "vote_fractions" and not hasattr(
+            committee, "member_proba"
+        ):
+            values = feed(
+                self._measure, votes=committee.member_votes(X), n_classes=n_classes
+            )
+        else:
+            values = feed(self._measure, member_proba=committee.member_proba(X))
+        return self._measure.core(values)
 
-    def _score_rows(self, X):
-        if self.disagreement in _VOTE_MEASURES:
-            votes = self.estimator_.member_votes(X)
-            return COMMITTEE_MEASURES[self.disagreement](votes, len(self.classes_))
-        measure = (
-            self.disagreement
-            if callable(self.disagreement)
-            else COMMITTEE_MEASURES[self.disagreement]
-        )
-        return measure(self.estimator_.member_proba(X))
+    def _score_upper(self):
+        return self._measure.upper(len(self.classes_), len(self.estimators_))
 
     @available_if(_no_decision_function)
     def decision_function(self, X):  # pragma: no cover - never available
         raise AttributeError("decision_function")
 
 
-class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
+@fill_doc
+class CommitteeRegressor(
+    _CommitteeMixin,
+    DiverseBatchMixin,
+    WarmStartMixin,
+    RegressorMixin,
+    BaseActiveLearner,
+):
     """Active learning by query by committee for regression.
 
     Queries the pool samples on which the committee's predictions vary most
     (Burbidge et al. 2007): the variance of the members' predictions. The
     committee is one regressor bagged into ``n_members`` members, each fit on
     a bootstrap resample of the labeled set (RayChaudhuri & Hamey 1995), or a
-    list of different regressors. Unlabeled rows are marked with NaN in ``y``.
+    list of different regressors. This is the learner for regressors that do
+    not report their own uncertainty (see
+    :class:`~skal.UncertaintySamplingRegressor` for those that do). Unlabeled
+    rows are marked with NaN in ``y``.
 
     Parameters
     ----------
@@ -346,35 +419,13 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
     bootstrap : bool or "auto", default="auto"
         Fit each member on a bootstrap resample of the labeled set. ``"auto"``
         resamples for a single estimator and not for a list.
-    batch_size : int, default=1
-        Samples per query (and per simulated round).
-    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
-        How a batch is formed from the scores: the ``batch_size`` best, or a
-        batch that is also diverse in feature space (see
-        :meth:`~skal.BaseActiveLearner.query`). Diversity needs numeric X.
-    density_weight : float >= 0, default=0.0
-        Information-density weighting of the scores (Settles & Craven 2008);
-        0 turns it off.
-    budget : int, default=None
-        If set, ``fit`` simulates active learning with ``y`` as the oracle
-        until ``budget`` labels are bought (see :meth:`fit`).
-    n_initial : int, default=10
-        Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
-        How the first samples are chosen without a model: at random, one
-        representative per k-means cluster, a greedy k-center cover, or typical
-        yet spread-out samples (see :class:`~skal.RepresentativeSampler`).
-    n_jobs : int, default=None
-        Members fitted (and predicting) in parallel through joblib.
+    %(batch_size)s
+    %(diversity)s
+    %(simulation)s
     warm_start : bool, default=False
         Between rounds, continue training the fitted members, each on a fresh
-        bootstrap resample of all labels, instead of training new clones: for
-        skorch / scikeras networks (deep ensembles) and scikit-learn models
-        with ``partial_fit`` and ``warm_start``. A round that brings a new
-        class trains fresh clones.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial sample, the bootstrap resamples, every member's own
-        ``random_state`` and tie-breaking between equal scores.
+        bootstrap resample of all labels, instead of training new clones.
+    %(common_tail)s
 
     Attributes
     ----------
@@ -382,16 +433,7 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         The fitted committee; ``predict`` is the members' mean prediction.
     estimators_ : list of estimator objects
         The fitted members.
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training the committee.
-    history_ : list of dict
-        One record per round: ``round``, ``n_labeled``, ``indices``, ``scores``.
-    n_features_in_ : int
-        Number of features seen during fit (for 2-d inputs).
-    feature_names_in_ : ndarray of str
-        Column names, when fit on a DataFrame with string column names.
+    %(common_attributes)s
 
     See Also
     --------
@@ -404,8 +446,6 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
        regression based on query by committee", IDEAL 2007.
     .. [2] T. RayChaudhuri and L. G. C. Hamey, "Minimisation of data
        collection by active learning", ICNN 1995.
-    .. [3] A. Krogh and J. Vedelsby, "Neural network ensembles, cross
-       validation, and active learning", NIPS 1995.
 
     Examples
     --------
@@ -428,11 +468,7 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
     (25, 5)
     """
 
-    _committee_type = RegressorCommittee
-    _parameter_constraints: dict = {
-        **_COMMITTEE_CONSTRAINTS,
-        **BATCH_PARAMETER_CONSTRAINTS,
-    }
+    _parameter_constraints: dict = dict(_COMMITTEE_CONSTRAINTS)
 
     def __init__(
         self,
@@ -441,26 +477,30 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
         n_members=5,
         bootstrap="auto",
         batch_size=1,
+        batch_mode="top_k",
+        density_weight=0.0,
+        feature_space="model",
         budget=None,
         n_initial=10,
-        initial="random",
-        n_jobs=None,
-        batch_strategy="top_k",
-        density_weight=0.0,
+        cold_start="random",
         warm_start=False,
+        callbacks=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
         self.n_members = n_members
         self.bootstrap = bootstrap
         self.batch_size = batch_size
+        self.batch_mode = batch_mode
+        self.density_weight = density_weight
+        self.feature_space = feature_space
         self.budget = budget
         self.n_initial = n_initial
-        self.initial = initial
-        self.n_jobs = n_jobs
-        self.batch_strategy = batch_strategy
-        self.density_weight = density_weight
+        self.cold_start = cold_start
         self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -471,8 +511,8 @@ class CommitteeRegressor(_CommitteeMixin, RegressorMixin, BaseActiveLearner):
                 "classifier. Use CommitteeSampler for classification."
             )
 
-    def _fit_estimator(self, X, y):
-        return RegressorCommittee(self.estimator, **self._committee_params()).fit(X, y)
+    def _new_committee(self):
+        return self._committee(RegressorCommittee)
 
-    def _score_rows(self, X):
-        return committee_variance(self.estimator_.member_predictions(X))
+    def _score(self, X):
+        return MEASURES["variance"].core(self.estimator_.member_predictions(X))

@@ -12,15 +12,19 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import ClassifierMixin, clone
-from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import row_norms
 
 from skal._data import n_rows, stack_rows, take_rows
-from skal.base import BATCH_PARAMETER_CONSTRAINTS, BaseActiveLearner
-from skal.scoring import entropy
-from skal.selection import top_k
+from skal._docs import fill_doc
+from skal._mixins import DeclaredClassesMixin, DiverseBatchMixin
+from skal._pipeline import split_final
+from skal._random import SEED_MAX, seeded_fit, stream
+from skal.base import BaseActiveLearner
+from skal.scoring import check_proba, entropy
+from skal.selection import reference_rows, top_k
+from skal.self_training import SelfTrainingMixin
 
 __all__ = [
     "ExpectedModelChangeClassifier",
@@ -84,7 +88,14 @@ def expected_gradient_length(proba, feature_norms, *, binary=False):
     return (proba * dist).sum(axis=1) * norms
 
 
-class ExpectedModelChangeClassifier(ClassifierMixin, BaseActiveLearner):
+@fill_doc
+class ExpectedModelChangeClassifier(
+    DiverseBatchMixin,
+    SelfTrainingMixin,
+    DeclaredClassesMixin,
+    ClassifierMixin,
+    BaseActiveLearner,
+):
     """Active learning by expected model change (expected gradient length).
 
     Queries the samples whose label, whatever it turns out to be, is expected
@@ -104,40 +115,18 @@ class ExpectedModelChangeClassifier(ClassifierMixin, BaseActiveLearner):
         Pipeline ending in one: the gradient is then taken in the transformed
         feature space the final step sees. Cloned on fit. Multinomial models
         are exact; for one-vs-rest models the softmax form is an approximation.
-    batch_size : int, default=1
-        Samples per query (and per simulated round).
-    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
-        How a batch is formed from the scores (see
-        :meth:`~skal.BaseActiveLearner.query`). Diversity needs numeric X.
-    density_weight : float >= 0, default=0.0
-        Information-density weighting of the scores (Settles & Craven 2008);
-        0 turns it off.
-    budget : int, default=None
-        If set, ``fit`` simulates active learning with ``y`` as the oracle
-        until ``budget`` labels are bought.
-    n_initial : int, default=10
-        Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
-        How the first samples are chosen without a model.
-    classes : array-like, default=None
-        All class labels, declared up front.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial sample and tie-breaking.
+    %(batch_size)s
+    %(diversity)s
+    %(simulation)s
+    %(classes)s
+    %(self_training)s
+    %(common_tail)s
 
     Attributes
     ----------
-    estimator_ : estimator object
-        The clone trained on every label bought so far.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training ``estimator_``.
-    history_ : list of dict
-        One record per round.
-    n_features_in_ : int
-        Number of features seen during fit.
+    %(estimator_)s
+    %(classes_)s
+    %(common_attributes)s
 
     See Also
     --------
@@ -170,8 +159,9 @@ class ExpectedModelChangeClassifier(ClassifierMixin, BaseActiveLearner):
 
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
-        **BATCH_PARAMETER_CONSTRAINTS,
-        "classes": ["array-like", None],
+        **DiverseBatchMixin._diversity_constraints,
+        **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
     }
 
     def __init__(
@@ -179,34 +169,38 @@ class ExpectedModelChangeClassifier(ClassifierMixin, BaseActiveLearner):
         estimator,
         *,
         batch_size=1,
-        batch_strategy="top_k",
+        batch_mode="top_k",
         density_weight=0.0,
+        feature_space="model",
         budget=None,
         n_initial=10,
-        initial="random",
+        cold_start="random",
         classes=None,
+        self_training=None,
+        callbacks=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
         self.batch_size = batch_size
-        self.batch_strategy = batch_strategy
+        self.batch_mode = batch_mode
         self.density_weight = density_weight
+        self.feature_space = feature_space
         self.budget = budget
         self.n_initial = n_initial
-        self.initial = initial
+        self.cold_start = cold_start
         self.classes = classes
+        self.self_training = self_training
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):
         _needs_predict_proba(self)
 
     def _linear_parts(self):
-        """The final linear step and the transform that feeds it."""
-        est = self.estimator_
-        head = None
-        if isinstance(est, Pipeline):
-            head = est[:-1] if len(est.steps) > 1 else None
-            est = est[-1]
+        """The transformers in front of the final linear step, and that step."""
+        heads, est = split_final(self.estimator_)
         if getattr(est, "coef_", None) is None:
             raise TypeError(
                 "ExpectedModelChangeClassifier measures the gradient of a linear "
@@ -216,18 +210,22 @@ class ExpectedModelChangeClassifier(ClassifierMixin, BaseActiveLearner):
                 "(a Pipeline ending in one works), or UncertaintySamplingClassifier "
                 "for other models."
             )
-        return head, est
+        return heads, est
 
-    def _refit(self):
-        super()._refit()
+    def _after_train(self, X, y):
         # Fail at fit, not at the first query, when the model is not linear.
         self._linear_parts()
+        super()._after_train(X, y)
 
-    def _score_rows(self, X):
-        head, final = self._linear_parts()
-        Xt = X if head is None else head.transform(X)
+    def _score(self, X):
+        heads, final = self._linear_parts()
+        Xt = X
+        for head in heads:
+            Xt = head.transform(Xt)
         Xt = check_array(Xt, accept_sparse="csr", dtype=(np.float64, np.float32))
-        proba = final.predict_proba(Xt)
+        proba = check_proba(
+            final.predict_proba(Xt), source=f"{type(final).__name__}.predict_proba"
+        )
         sq = row_norms(Xt, squared=True)
         if getattr(final, "fit_intercept", False):
             sq = sq + 1.0
@@ -236,16 +234,21 @@ class ExpectedModelChangeClassifier(ClassifierMixin, BaseActiveLearner):
         return expected_gradient_length(proba, np.sqrt(sq), binary=binary)
 
 
-def _future_loss(estimator, X_train, y_train, x, label, X_eval, loss):
+def _future_loss(estimator, X_train, y_train, x, label, X_eval, loss, seed):
     """Expected loss on ``X_eval`` after training on the labels plus (x, label)."""
-    model = clone(estimator).fit(stack_rows([X_train, x]), np.append(y_train, label))
+    model = seeded_fit(
+        clone(estimator), stack_rows([X_train, x]), np.append(y_train, label), seed
+    )
     proba = model.predict_proba(X_eval)
     if loss == "log_loss":
         return float(entropy(proba).mean())
     return float((1.0 - proba.max(axis=1)).mean())
 
 
-class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
+@fill_doc
+class ExpectedErrorReductionClassifier(
+    SelfTrainingMixin, DeclaredClassesMixin, ClassifierMixin, BaseActiveLearner
+):
     """Active learning by expected error reduction (Roy & McCallum 2001).
 
     For each candidate ``x`` and each class ``c`` the estimator is retrained
@@ -277,39 +280,17 @@ class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
     n_eval_samples : int or None, default=200
         Pool samples the future error is averaged over, drawn at random at
         each query; None uses the whole pool.
-    batch_size : int, default=1
-        Samples per query (the best ``batch_size`` candidates; and per
-        simulated round).
-    budget : int, default=None
-        If set, ``fit`` simulates active learning with ``y`` as the oracle
-        until ``budget`` labels are bought.
-    n_initial : int, default=10
-        Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
-        How the first samples are chosen without a model.
-    classes : array-like, default=None
-        All class labels, declared up front; the hypothetical labels are all of
-        ``classes_``.
-    n_jobs : int, default=None
-        Refits run in parallel through joblib.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial sample, the candidate and evaluation subsamples and
-        tie-breaking.
+    %(batch_size)s
+    %(simulation)s
+    %(classes)s
+    %(self_training)s
+    %(common_tail)s
 
     Attributes
     ----------
-    estimator_ : estimator object
-        The clone trained on every label bought so far.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training ``estimator_``.
-    history_ : list of dict
-        One record per round.
-    n_features_in_ : int
-        Number of features seen during fit.
+    %(estimator_)s
+    %(classes_)s
+    %(common_attributes)s
 
     See Also
     --------
@@ -317,10 +298,12 @@ class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
 
     Notes
     -----
-    :meth:`informativeness` scores every sample it is given (no candidate
-    subsample) against an evaluation sample of the unlabeled rows remembered
-    from ``fit`` (evenly spaced, at most ``n_eval_samples``): it costs
-    ``n_samples * n_classes`` refits.
+    The evaluation sample is the same for :meth:`query` and
+    :meth:`informativeness`: evenly spaced unlabeled rows of the data given
+    to ``fit`` (at most ``n_eval_samples``), or of the pool searched once
+    every remembered row is labeled. :meth:`informativeness` scores every sample it
+    is given (no candidate subsample): it costs ``n_samples * n_classes``
+    refits.
 
     References
     ----------
@@ -351,9 +334,13 @@ class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
         "loss": [StrOptions({"log_loss", "zero_one"})],
         "n_candidates": [Interval(Integral, 1, None, closed="left"), None],
         "n_eval_samples": [Interval(Integral, 1, None, closed="left"), None],
-        "classes": ["array-like", None],
-        "n_jobs": [Integral, None],
+        **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
     }
+
+    #: Scores come from hypothetical refits, not from predictions on the
+    #: rows themselves, so the rows are validated on their own.
+    _scores_rows_itself = False
 
     def __init__(
         self,
@@ -365,8 +352,10 @@ class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
         batch_size=1,
         budget=None,
         n_initial=10,
-        initial="random",
+        cold_start="random",
         classes=None,
+        self_training=None,
+        callbacks=None,
         n_jobs=None,
         random_state=None,
     ):
@@ -377,41 +366,50 @@ class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
         self.batch_size = batch_size
         self.budget = budget
         self.n_initial = n_initial
-        self.initial = initial
+        self.cold_start = cold_start
         self.classes = classes
+        self.self_training = self_training
+        self.callbacks = callbacks
         self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):
         _needs_predict_proba(self)
 
-    def _select(self, source, candidates, k, remembered):
-        n_pool = candidates.shape[0]
+    def _evaluation_rows(self, pool):
+        """The rows the future error is averaged over, the same for ``query``
+        and ``informativeness``: evenly spaced unlabeled rows of the data given
+        to ``fit`` (at most ``n_eval_samples``), or of the pool searched when
+        every remembered row is labeled."""
+        source, rows = self._pool.X, self._pool.unlabeled()
+        if rows.size == 0:
+            source, rows = pool.source, np.asarray(pool.candidates)
+        n_eval = rows.size if self.n_eval_samples is None else self.n_eval_samples
+        return take_rows(source, rows[reference_rows(rows.size, n_eval)])
+
+    def _scorer(self, pool):
+        X_eval = self._evaluation_rows(pool)
+        return lambda rows, start: self._expected_scores(rows, X_eval)
+
+    def _select(self, pool, k):
+        n_pool = pool.size
+        rng = stream(self._seed, "select", self._round)
         m = n_pool if self.n_candidates is None else min(n_pool, self.n_candidates)
         m = max(m, k)
-        cand = np.sort(self._rng.choice(n_pool, size=m, replace=False))
-        n_eval = n_pool if self.n_eval_samples is None else self.n_eval_samples
-        evaluation = np.sort(
-            self._rng.choice(n_pool, size=min(n_pool, n_eval), replace=False)
-        )
+        cand = np.sort(rng.choice(n_pool, size=m, replace=False))
         scores = self._expected_scores(
-            take_rows(source, candidates[cand]),
-            take_rows(source, candidates[evaluation]),
+            take_rows(pool.source, pool.candidates[cand]),
+            self._evaluation_rows(pool),
         )
-        pos = top_k(scores, k, random_state=self._rng)
-        return candidates[cand[pos]], scores[pos]
+        pos = top_k(scores, k, random_state=rng)
+        return pool.candidates[cand[pos]], scores[pos]
 
-    def _score_rows(self, X):
-        pool = np.flatnonzero(~self._labeled_mask)
-        if pool.size == 0:
-            pool = np.arange(self._labeled_mask.shape[0])
-        n_eval = pool.size if self.n_eval_samples is None else self.n_eval_samples
-        rows = np.unique(np.linspace(0, pool.size - 1, min(pool.size, n_eval)).round())
-        X_eval = take_rows(self._X_fit, pool[rows.astype(np.intp)])
-        return self._expected_scores(X, X_eval)
+    def _score(self, X):
+        # Only reached through _scorer, which binds the evaluation rows.
+        raise NotImplementedError  # pragma: no cover
 
     def _expected_scores(self, X_cand, X_eval):
-        X_train, y_train = self._training_set()
+        X_train, y_train = self._pool.training_set()
         proba = self._align(self.estimator_.predict_proba(X_cand), 0.0)
         # Labels the model rules out weigh nothing: skip their refits.
         pairs = [
@@ -420,6 +418,7 @@ class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
             for c in range(len(self.classes_))
             if proba[i, c] > 0
         ]
+        seed = int(stream(self._seed, "train", self._round).integers(SEED_MAX))
         losses = Parallel(n_jobs=self.n_jobs)(
             delayed(_future_loss)(
                 self.estimator,
@@ -429,6 +428,7 @@ class ExpectedErrorReductionClassifier(ClassifierMixin, BaseActiveLearner):
                 np.asarray(self.classes_[c], dtype=y_train.dtype),
                 X_eval,
                 self.loss,
+                seed,
             )
             for i, c in pairs
         )

@@ -1,40 +1,34 @@
-"""The annotation loop: query, ask an oracle, journal, teach, until it is time
-to stop.
+"""The annotation loop: the round engine with a person, a journal and a
+progress bar.
 
-:class:`AnnotationLoop` drives any skal learner over a pool. Each round it
-queries a batch, asks the oracle about each sample in turn (committing each
-answer to the journal the moment it is given), teaches the new labels, calls
-the callbacks and checks the stopping criteria. Given a journal that already
-holds answers, it resumes: every label in the journal trains the learner,
-nothing labeled is asked again, and an interrupted round is finished first.
+:class:`AnnotationLoop` fits a learner on a pool and drives it on the round
+engine (:class:`~skal.engine.RoundEngine`): each round it queries a batch,
+asks the oracle about each sample in turn, commits each answer to the journal
+the moment it is given (:class:`JournalRecorder`, an engine callback),
+teaches the new labels, and lets the callbacks and stopping criteria decide
+whether to go on. Given a journal that already holds answers, it resumes:
+every label in the journal trains the learner, nothing labeled is asked
+again, and an interrupted round is finished first. Mistakes are corrected
+on the running loop (:meth:`AnnotationLoop.relabel`,
+:meth:`~AnnotationLoop.remove_label`, :meth:`~AnnotationLoop.undo`), with
+the journal's audit trail.
 """
-
-import time
 
 import numpy as np
 from sklearn.base import is_classifier
 
+from skal import _loop_journal
 from skal._data import as_rows, n_rows
-from skal.oracles import SKIP, STOP, UNKNOWN, as_oracle
-from skal.stopping import as_criterion
+from skal._loop_corrections import LoopCorrections
+from skal._loop_frontends import LoopFrontEnds
+from skal._loop_journal import JournalRecorder
+from skal._loop_setup import LoopSetup, plain
+from skal.engine import RoundEngine
 
-__all__ = [
-    "AnnotationLoop",
-    "annotate",
-]
-
-
-def _sample_at(X, index):
-    if hasattr(X, "iloc"):
-        return X.iloc[index]
-    return X[index]
+__all__ = ["AnnotationLoop", "JournalRecorder", "annotate"]
 
 
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
-
-
-class AnnotationLoop:
+class AnnotationLoop(LoopSetup, LoopCorrections, LoopFrontEnds):
     """Drive an active learner over a pool with an oracle, journaled.
 
     Parameters
@@ -48,14 +42,14 @@ class AnnotationLoop:
         positions in it.
     oracle : Oracle or callable, default=None
         Who answers: :class:`~skal.oracles.KnownLabels` (simulation),
-        :class:`~skal.oracles.TerminalOracle`,
-        :class:`~skal.oracles.WidgetOracle`, or any function of the sample.
+        :class:`~skal.terminal.TerminalOracle`,
+        :class:`~skal.widget.WidgetOracle`, or any function of the sample.
         Needed by :meth:`run`; the step methods (:meth:`next_query`,
         :meth:`submit`) work without.
     y : array-like of shape (n_pool,), default=None
-        Labels that come with the data: ``-1`` marks unlabeled rows (NaN for
-        a regressor). They train the first model and do not count against
-        ``budget``.
+        Labels that come with the data: ``-1`` (or None) marks unlabeled rows
+        (NaN for a regressor). They train the first model and do not count
+        against ``budget``.
     budget : int, default=None
         Labels to buy from the oracle, in all sessions of the journal
         together; the last batch is shrunk so it is never exceeded. Skips and
@@ -70,21 +64,32 @@ class AnnotationLoop:
         SQLite journal file. A path is opened (created if new), locked against
         other writers and closed when the loop ends; a
         :class:`~skal.journal.Journal` object is used as is and left open.
-    callbacks : callable or list of callables, default=None
-        Each called as ``callback(loop, record)`` after every round, where
-        ``record`` is the round's entry of ``history_``. A callback can end
-        the loop with ``loop.stop(reason)``.
+        None: no journal (answers live in memory only).
+    callbacks : Callback, callable or list of those, default=None
+        Engine callbacks (:class:`skal.callbacks.Callback`); a plain function is
+        called as ``f(loop, record)`` after every round, ``record`` being the
+        round's entry of ``history_``. A callback can end the loop with
+        ``loop.stop(reason)``.
+    background : bool, default=False
+        Retrain in the background: after each round the next one is asked at
+        once from samples ranked by the previous model (``behind_`` says how
+        many rounds old the ranking is) while the learner refits and ranks
+        anew in a worker thread. For large pools, where a refit and a query
+        take seconds: no answer waits for them. The order of the questions
+        then depends on how fast they are answered.
     verbose : int, default=1
-        0 hides the progress bar.
+        0 hides the progress bar (an interactive oracle shows its own).
 
     Attributes
     ----------
     pool_ : container
         ``X`` as the learner sees it.
+    engine_ : RoundEngine
+        The engine driving the rounds.
     labels_ : dict
         Every known label by pool index (from ``y``, the journal and the
         oracle).
-    n_labels_ : int
+    n_bought_ : int
         Labels given by the oracle, previous sessions of the journal
         included.
     unknown_ : set of int
@@ -96,12 +101,13 @@ class AnnotationLoop:
     pending_ : list of int
         Samples of the current round still to ask, the next one first.
     history_ : list of dict
-        One record per round of this session: ``round``, ``queried``,
-        ``scores``, ``labeled`` (index, label pairs), ``skipped``,
-        ``unknown``, ``n_labels``, ``n_labeled`` (labels training the model),
-        ``seconds``, ``complete`` and ``resumed``.
+        One record per round of this session (see
+        :attr:`skal.engine.RoundEngine.history_`).
     stop_reason_ : str or None
         Why the loop stopped.
+    behind_ : int
+        How many rounds old the ranking of the current round is (0 unless
+        ``background``).
     journal_ : Journal or None
         The journal in use.
 
@@ -114,6 +120,12 @@ class AnnotationLoop:
     Resuming retrains the learner once on every journaled label, so the
     model matches an uninterrupted run's, but the random tie-breaking of
     later queries may differ from what that run would have drawn.
+
+    One loop of a process writes to a journal file at a time: a loop started
+    on a journal that another loop of the same process holds (a notebook
+    cell run again) closes that loop first, with a warning, and resumes from
+    the journal. ``with AnnotationLoop(...) as loop:`` closes the loop at the
+    end of the block.
 
     Examples
     --------
@@ -130,7 +142,7 @@ class AnnotationLoop:
     ...     LogisticRegression(max_iter=500), random_state=0)
     >>> loop = AnnotationLoop(learner, X, KnownLabels(y), y=y_known, budget=20,
     ...                       batch_size=5, verbose=0).run()
-    >>> loop.n_labels_, len(loop.history_), loop.stop_reason_
+    >>> loop.n_bought_, len(loop.history_), loop.stop_reason_
     (20, 4, 'budget of 20 labels spent')
     >>> learner.n_labeled_, learner.score(X, y) > 0.9
     (23, True)
@@ -148,6 +160,7 @@ class AnnotationLoop:
         stopping=None,
         journal=None,
         callbacks=None,
+        background=False,
         verbose=1,
     ):
         self.learner = learner
@@ -159,55 +172,16 @@ class AnnotationLoop:
         self.stopping = stopping
         self.journal = journal
         self.callbacks = callbacks
+        self.background = background
         self.verbose = verbose
-        self._started = False
+        self.engine_ = None
+        self.journal_ = None
         self._closed = False
+        self._session = None
+        self._done_callbacks = []
+        self._driven = False
 
     # ------------------------------------------------------------- setup
-    def _validate(self):
-        if getattr(self.learner, "budget", None) is not None:
-            raise ValueError(
-                f"The learner has budget={self.learner.budget}, which makes its fit "
-                "simulate labeling with y as the oracle. The loop buys the labels "
-                "itself: set the learner's budget=None and pass budget= to the loop."
-            )
-        for name in ("fit", "query", "teach"):
-            if not hasattr(self.learner, name):
-                raise TypeError(
-                    f"learner must be a skal active learner (with fit, query and "
-                    f"teach); {type(self.learner).__name__} has no {name}."
-                )
-        if self.budget is not None and (
-            int(self.budget) != self.budget or self.budget < 0
-        ):
-            raise ValueError(
-                f"budget must be a non-negative int or None, got {self.budget!r}."
-            )
-        size = self._batch_size()
-        if int(size) != size or size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {size!r}.")
-
-    def _batch_size(self):
-        if self.batch_size is not None:
-            return self.batch_size
-        return getattr(self.learner, "batch_size", 1)
-
-    def _initial_labels(self, n):
-        if self.y is None:
-            return {}
-        values = self.y.to_numpy() if hasattr(self.y, "to_numpy") else self.y
-        y = np.asarray(values, dtype=object if isinstance(values, list) else None)
-        if y.shape != (n,):
-            raise ValueError(
-                f"y has shape {y.shape} but the pool has {n} samples; pass one label "
-                "or unlabeled marker per sample."
-            )
-        if self._classifier:
-            unlabeled = np.array([v is not None and v == -1 for v in y.tolist()])
-        else:
-            unlabeled = np.isnan(y.astype(float))
-        return {int(i): _plain(y[i]) for i in np.flatnonzero(~unlabeled)}
-
     def _open_journal(self):
         from skal.journal import Journal, JournalError
 
@@ -219,7 +193,13 @@ class AnnotationLoop:
                     f"{self.journal!r} must be open for writing to record answers."
                 )
             return self.journal, False
-        return Journal(self.journal), True
+        old = _loop_journal.holder(self.journal)
+        if old is not None and old is not self and old._live_journal() is not None:
+            old.close(reason="a newer loop took over its journal")
+            _loop_journal.taken_over_warning(self.journal, old)
+        journal = Journal(self.journal)
+        _loop_journal.register(self, self.journal)
+        return journal, True
 
     def start(self):
         """Fit the learner on the known labels, resuming from the journal.
@@ -230,208 +210,72 @@ class AnnotationLoop:
         Returns
         -------
         self : AnnotationLoop
-            The started loop, with ``labels_``, ``n_labels_`` and
+            The started loop, with ``labels_``, ``n_bought_`` and
             ``pending_`` restored from the journal.
         """
-        if self._started:
+        if self.engine_ is not None:
             return self
-        self._validate()
+        batch_size = self._validate()
         self._classifier = is_classifier(self.learner)
         self.pool_ = as_rows(self.X)
-        n = n_rows(self.pool_)
-        self.labels_ = self._initial_labels(n)
-        self.n_labels_ = 0
-        self.unknown_ = set()
-        self.skipped_ = set()
-        self.pending_ = []
-        self.history_ = []
-        self.stop_reason_ = None
-        self.round_ = 0
-        self._record = None
-        self._round_open = False
-        self._untaught = []
-        self._criterion = as_criterion(self.stopping)
-        self.journal_, self._own_journal = self._open_journal()
+        labels = self._initial_labels(n_rows(self.pool_))
+        journal, self._own_journal = self._open_journal()
+        self.journal_ = journal
         try:
-            if self.journal_ is not None:
-                self._resume()
-            self._fit()
+            bought, unknown, round_, pending = [], set(), 0, None
+            if journal is not None:
+                _loop_journal.bind(
+                    journal,
+                    self.pool_,
+                    self.learner,
+                    self._declared_classes(),
+                    self._own_journal,
+                )
+                self._session = journal.session_
+                bought, unknown, round_, pending = _loop_journal.resume(
+                    journal, labels, self.budget
+                )
+            untaught = self._fit(labels)
+            callbacks = self._callbacks(journal, len(bought))
+            self.engine_ = RoundEngine(
+                self.learner,
+                self.pool_,
+                budget=self.budget,
+                batch_size=batch_size,
+                callbacks=callbacks,
+                labels=untaught,
+                n_bought=len(bought),
+                round=round_,
+                excluded=unknown,
+                background=self.background,
+                bought=bought,
+            )
+            self.engine_.labels_.update(labels)
+            if pending:
+                self.engine_.resume_round(pending)
+            self.engine_.start()
         except BaseException:
-            if self._own_journal:
-                self.journal_.close()
+            self.engine_ = None
+            self.journal_ = None
+            if self._own_journal and journal is not None:
+                journal.close()
+                _loop_journal.release(self, self.journal)
             raise
-        self._started = True
-        self._progress = self._make_progress(n)
-        if self._model_ready():
-            self._check_stopping()
         return self
 
-    def _resume(self):
-        from skal.journal import JournalError
+    def _declared_classes(self):
+        """The learner's declared classes, as plain values, or None."""
+        classes = self.learner.get_params(deep=False).get("classes")
+        if classes is None:
+            return None
+        return [plain(c) for c in np.asarray(classes, dtype=object).tolist()]
 
+    def _live_journal(self):
+        """The journal this loop has open for writing, or None."""
         journal = self.journal_
-        journal.bind(self.pool_, self.learner)
-        initial = dict(self.labels_)
-        for index, label in journal.labels():
-            if index in initial and initial.pop(index) != label:
-                raise JournalError(
-                    f"y labels row {index} {self.labels_[index]!r} but the journal "
-                    f"{journal.path!r} has {label!r} for it. Fix y, or use another "
-                    "journal."
-                )
-            self.labels_[index] = label
-        for index in sorted(initial):
-            # Labels from y join the journal, so it alone can rebuild the set.
-            journal.add_label(index, initial[index], source="initial")
-        self.n_labels_ = journal.n_labels(source="oracle")
-        self.unknown_ = set(journal.indices("unknown")) - set(self.labels_)
-        open_round = journal.open_round()
-        if open_round is None:
-            self.round_ = journal.next_round()
-            return
-        rnd, pending = open_round
-        pending = [i for i in pending if i not in self.labels_]
-        if self.budget is not None:
-            pending = pending[: max(0, self.budget - self.n_labels_)]
-        self.round_ = rnd
-        if not pending:
-            journal.finish_round(rnd)
-            self.round_ = rnd + 1
-            return
-        self.pending_ = pending
-        self._open_record(pending, None, resumed=True)
-
-    def _fit(self):
-        n = n_rows(self.pool_)
-        labels = self.labels_
-        values = list(labels.values())
-        if self._classifier:
-            ready = len({repr(v) for v in values}) >= 2
-            sample = np.asarray(values) if values else np.empty(0, dtype=int)
-            if sample.dtype.kind in "USO":
-                y = np.full(n, -1, dtype=object)
-            elif sample.dtype.kind == "f":
-                y = np.full(n, -1.0)
-            else:
-                y = np.full(n, -1, dtype=np.int64)
-        else:
-            ready = bool(values)
-            y = np.full(n, np.nan)
-        if ready:
-            idx = np.fromiter(labels, dtype=np.intp, count=len(labels))
-            y[idx] = values
-            self._untaught = []
-        else:
-            # One class (or none) cannot train a classifier: keep the labels
-            # aside and query a cold start until a second class shows up.
-            self._untaught = list(labels)
-        self.learner.fit(self.pool_, y)
-
-    def _make_progress(self, n):
-        from tqdm.auto import tqdm
-
-        total = self.budget
-        if total is None:
-            total = self.n_labels_ + n - len(self.labels_) - len(self.unknown_)
-        return tqdm(
-            total=total,
-            initial=min(self.n_labels_, total),
-            desc="labels",
-            unit="label",
-            disable=not self.verbose,
-            leave=self.verbose > 0,
-        )
-
-    # ----------------------------------------------------------- rounds
-    def _model_ready(self):
-        return getattr(self.learner, "n_labeled_", 0) > 0
-
-    def _open_record(self, queried, scores, resumed=False):
-        self._record = {
-            "round": self.round_,
-            "queried": [int(i) for i in queried],
-            "scores": None if scores is None else [float(s) for s in scores],
-            "labeled": [],
-            "skipped": [],
-            "unknown": [],
-            "resumed": resumed,
-            "started": time.time(),
-        }
-        self._round_open = True
-
-    def _begin_round(self):
-        left = None if self.budget is None else self.budget - self.n_labels_
-        if left is not None and left <= 0:
-            self.stop(f"budget of {self.budget} labels spent")
-            return
-        k = self._batch_size() if left is None else min(self._batch_size(), left)
-        taught = set(np.asarray(self.learner.labeled_indices_).tolist())
-        n_candidates = n_rows(self.pool_) - len(taught)
-        excluded = (set(self._untaught) | self.unknown_ | self.skipped_) - taught
-        available = n_candidates - len(excluded)
-        if available <= 0:
-            self.stop(
-                "pool exhausted: every sample is labeled, skipped or marked don't know"
-            )
-            return
-        k = min(k, available)
-        # The learner cannot be told to avoid rows it does not know are taken,
-        # so ask for enough extra that the best k allowed ones are among them.
-        m = min(k + len(excluded), n_candidates)
-        idx, scores = self.learner.query(n_instances=m, return_scores=True)
-        keep = np.array([int(i) not in excluded for i in idx], dtype=bool)
-        idx, scores = np.asarray(idx)[keep][:k], np.asarray(scores)[keep][:k]
-        self.pending_ = [int(i) for i in idx]
-        if self.journal_ is not None:
-            self.journal_.start_round(self.round_, self.pending_)
-        self._open_record(self.pending_, scores)
-
-    def _teach_untaught(self):
-        if not self._untaught:
-            return False
-        one_class = len({repr(self.labels_[i]) for i in self._untaught}) < 2
-        if self._classifier and not self._model_ready() and one_class:
-            return False
-        indices = list(self._untaught)
-        labels = [self.labels_[i] for i in indices]
-        self.learner.teach(y=labels, indices=np.asarray(indices, dtype=np.intp))
-        self._untaught = []
-        return True
-
-    def _close_record(self, complete):
-        record = self._record
-        record["complete"] = complete
-        record["n_labels"] = self.n_labels_
-        record["n_labeled"] = int(getattr(self.learner, "n_labeled_", 0))
-        record["seconds"] = time.time() - record.pop("started")
-        self.history_.append(record)
-        self._record = None
-        self._round_open = False
-        return record
-
-    def _finish_round(self):
-        changed = self._teach_untaught()
-        if self.journal_ is not None:
-            self.journal_.finish_round(self.round_)
-        record = self._close_record(complete=True)
-        self.round_ += 1
-        for callback in self._callbacks():
-            callback(self, record)
-        if changed and self.stop_reason_ is None:
-            self._check_stopping()
-
-    def _callbacks(self):
-        if self.callbacks is None:
-            return []
-        return (
-            list(self.callbacks)
-            if isinstance(self.callbacks, (list, tuple))
-            else [self.callbacks]
-        )
-
-    def _check_stopping(self):
-        if self._criterion is not None and self._criterion(self):
-            self.stop(self._criterion.reason_ or "stopping criterion met")
+        if journal is None or journal.closed or self._closed:
+            return None
+        return journal
 
     # ------------------------------------------------------------ stepping
     def next_query(self):
@@ -448,15 +292,10 @@ class AnnotationLoop:
             stopped (``stop_reason_`` says why).
         """
         self.start()
-        while not self._closed and self.stop_reason_ is None:
-            if self.pending_:
-                return self.pending_[0]
-            if self._round_open:
-                self._finish_round()
-            else:
-                self._begin_round()
-        self.close()
-        return None
+        index = self.engine_.next_query()
+        if index is None:
+            self.close()
+        return index
 
     def sample(self, index):
         """The pool sample at ``index``, as an oracle is shown it.
@@ -473,38 +312,14 @@ class AnnotationLoop:
             matrix...
         """
         self.start()
-        return _sample_at(self.pool_, index)
-
-    def _check_label(self, label):
-        if label is None:
-            raise ValueError("None is not a label; answer SKIP or UNKNOWN instead.")
-        if self._classifier:
-            declared = getattr(self.learner, "classes", None)
-            if declared is not None and label not in list(declared):
-                raise ValueError(
-                    f"{label!r} is not one of the learner's classes {list(declared)!r}."
-                )
-            if self.labels_:
-                first = next(iter(self.labels_.values()))
-                if isinstance(first, str) != isinstance(label, str):
-                    raise ValueError(
-                        f"Label {label!r} mixes types with the labels so far (e.g. "
-                        f"{first!r}); use one type for all labels."
-                    )
-        else:
-            try:
-                ok = np.isfinite(float(label))
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise ValueError(
-                    f"A regression label is a finite number; got {label!r}."
-                )
+        return self.engine_.sample(index)
 
     def submit(self, answer):
         """Answer the sample :meth:`next_query` returned.
 
-        The answer is committed to the journal before this returns.
+        The answer is validated and committed to the journal before this
+        returns; an answer that cannot be used (a label of the wrong type, or
+        for a row the model cannot train on) raises and nothing is recorded.
 
         Parameters
         ----------
@@ -513,31 +328,16 @@ class AnnotationLoop:
             ``UNKNOWN``: not labeled, never asked again. ``STOP``: end the
             session; the sample stays pending for a resumed loop.
         """
-        if not self._started or self._closed or not self.pending_:
+        if self.engine_ is None:
             raise RuntimeError(
                 "No sample is waiting for an answer; call next_query() first."
             )
-        index = self.pending_[0]
-        if answer is STOP:
-            self.stop("stopped by the annotator")
-            return
-        if answer is SKIP or answer is UNKNOWN:
-            kind = "skip" if answer is SKIP else "unknown"
-            if self.journal_ is not None:
-                self.journal_.add_answer(index, kind, round=self.round_)
-            (self.skipped_ if answer is SKIP else self.unknown_).add(index)
-            self._record["skipped" if answer is SKIP else "unknown"].append(index)
-        else:
-            answer = _plain(answer)
-            self._check_label(answer)
-            if self.journal_ is not None:
-                self.journal_.add_label(index, answer, round=self.round_)
-            self.labels_[index] = answer
-            self._untaught.append(index)
-            self.n_labels_ += 1
-            self._record["labeled"].append((index, answer))
-            self._progress.update(1)
-        self.pending_.pop(0)
+        if self._closed:
+            raise RuntimeError(
+                f"This loop has ended ({self.stop_reason_}); start a new "
+                "AnnotationLoop on the same journal to go on."
+            )
+        self.engine_.submit(answer)
 
     def stop(self, reason="stopped"):
         """End the loop after the current step; the first reason given stays.
@@ -547,34 +347,45 @@ class AnnotationLoop:
         reason : str, default="stopped"
             Kept in ``stop_reason_``.
         """
-        if self.stop_reason_ is None:
-            self.stop_reason_ = reason
+        self.start()
+        self.engine_.stop(reason)
 
-    def close(self):
+    def close(self, reason="closed"):
         """Teach any labels not yet taught, close the progress bar and the
-        journal the loop opened.
+        journal the loop opened, and call the :meth:`on_done` callbacks.
 
         Idempotent; :meth:`run` and :meth:`next_query` call it when the loop
-        stops.
+        stops, and so does the end of a ``with`` block.
+
+        Parameters
+        ----------
+        reason : str, default="closed"
+            Kept in ``stop_reason_`` if the loop had not stopped yet.
         """
-        if not self._started or self._closed:
+        if self.engine_ is None or self._closed:
             return
+        self.engine_.stop(reason)
         self._closed = True
         try:
-            self._teach_untaught()
-            if self._record is not None:
-                self._close_record(complete=False)
+            self.engine_.end()
         finally:
-            self._progress.close()
-            if self._own_journal:
+            if self._own_journal and self.journal_ is not None:
                 self.journal_.close()
+                _loop_journal.release(self, self.journal)
+            self._call_done()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     # ----------------------------------------------------------------- run
     def run(self):
         """Ask the oracle until a stopping criterion, the budget or the pool
         ends the loop.
 
-        With an interactive oracle (:class:`~skal.oracles.WidgetOracle`),
+        With an interactive oracle (:class:`~skal.widget.WidgetOracle`),
         returns at once and the oracle's buttons drive the loop.
 
         Returns
@@ -583,6 +394,8 @@ class AnnotationLoop:
             The stopped loop (still running, driven by the widget, with an
             interactive oracle).
         """
+        from skal.oracles import UNDO, Relabel, as_oracle
+
         if self.oracle is None:
             raise ValueError(
                 "run() needs an oracle; or drive the loop with next_query() and "
@@ -591,11 +404,18 @@ class AnnotationLoop:
         oracle = as_oracle(self.oracle)
         self.start()
         if oracle.interactive:
+            self._driven = True
             oracle.attach(self)
             return self
         try:
             while (index := self.next_query()) is not None:
-                self.submit(oracle.ask(self.sample(index), index))
+                if oracle.wants_info:
+                    oracle.inform(self.query_info(index))
+                answer = oracle.ask(self.sample(index), index)
+                if answer is UNDO or isinstance(answer, Relabel):
+                    oracle.tell(self.apply_command(answer))
+                else:
+                    self.submit(answer)
         except KeyboardInterrupt:
             self.stop("interrupted")
             raise
@@ -603,13 +423,36 @@ class AnnotationLoop:
             self.close()
         return self
 
+    # --------------------------------------------------------- the state
+    def _engine_attr(name):  # noqa: N805 - a property factory
+        def get(self):
+            if self.engine_ is None:
+                raise AttributeError(f"{name} is set once the loop has started.")
+            return getattr(self.engine_, name)
+
+        return property(get, doc=f"The engine's ``{name}``.")
+
+    labels_ = _engine_attr("labels_")
+    n_bought_ = _engine_attr("n_bought_")
+    unknown_ = _engine_attr("unknown_")
+    skipped_ = _engine_attr("skipped_")
+    round_ = _engine_attr("round_")
+    pending_ = _engine_attr("pending_")
+    history_ = _engine_attr("history_")
+    stop_reason_ = _engine_attr("stop_reason_")
+    behind_ = _engine_attr("behind_")
+    del _engine_attr
+
     def __repr__(self):
-        state = (
-            "not started"
-            if not self._started
-            else f"{self.n_labels_} labels, round {self.round_}"
-            + ("" if self.stop_reason_ is None else f", stopped: {self.stop_reason_}")
-        )
+        if self.engine_ is None:
+            state = "not started"
+        elif self._driven and not self._closed:
+            # What a notebook shows under run(): the widget has the live count.
+            state = "labeling in its widget"
+        else:
+            state = f"{self.n_bought_} labels, round {self.round_}" + (
+                "" if self.stop_reason_ is None else f", stopped: {self.stop_reason_}"
+            )
         return f"<AnnotationLoop of {type(self.learner).__name__}: {state}>"
 
 
@@ -650,7 +493,7 @@ def annotate(learner, X, oracle, **kwargs):
     ...                                         batch_size=3, random_state=0)
     >>> loop = annotate(learner, X, KnownLabels(y), y=y_known, budget=60,
     ...                 stopping=TargetScore(X, y, target=0.9), verbose=0)
-    >>> loop.n_labels_ < 60, loop.stop_reason_.startswith("score")
+    >>> loop.n_bought_ < 60, loop.stop_reason_.startswith("score")
     (True, True)
     """
     return AnnotationLoop(learner, X, oracle, **kwargs).run()

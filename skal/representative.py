@@ -2,31 +2,36 @@
 
 :class:`RepresentativeSampler` never asks the model which samples it is unsure
 of: it picks samples that represent the input distribution (a k-center cover,
-k-means representatives, or typical yet spread-out samples). It is the cold
-start of every learner (their ``initial`` parameter uses the same selectors)
-and a baseline of its own, stronger than random sampling when labels are very
-few.
+k-means representatives, typical yet spread-out samples, TypiClust). It is
+the cold start of every learner (their ``cold_start`` parameter uses the same
+selectors) and a baseline of its own, stronger than random sampling when
+labels are very few.
 """
 
-import copy
-
-import numpy as np
-from sklearn.utils import get_tags
 from sklearn.utils._param_validation import StrOptions
 
-from skal._data import n_rows, take_rows
+from skal._data import take_rows
+from skal._delegation import follow_estimator_type
+from skal._docs import fill_doc
+from skal._features import FEATURE_SPACES, density_reference
+from skal._mixins import DeclaredClassesMixin, GeometryMixin
+from skal._random import stream
 from skal.base import BaseActiveLearner
 from skal.selection import (
     REPRESENTATIVE_METHODS,
-    _min_distances,
     local_density,
+    nearest_distances,
     representatives,
 )
+from skal.self_training import SelfTrainingMixin
 
 __all__ = ["RepresentativeSampler"]
 
 
-class RepresentativeSampler(BaseActiveLearner):
+@fill_doc
+class RepresentativeSampler(
+    SelfTrainingMixin, GeometryMixin, DeclaredClassesMixin, BaseActiveLearner
+):
     """Query samples that represent the pool, without using the model.
 
     Each query picks a batch by the geometry of the pool alone:
@@ -43,8 +48,13 @@ class RepresentativeSampler(BaseActiveLearner):
       over the dense regions and skips outliers (a unit-free product, see
       :func:`skal.selection.representatives`).
 
-    Distances are Euclidean, on the raw numeric features of ``X`` (also when
-    ``estimator`` is a Pipeline): scale them beforehand if their units differ.
+    - ``"typiclust"``: the most typical sample of each cluster the labeled
+      set leaves uncovered (Hacohen et al. 2022).
+
+    Distances are Euclidean, in ``feature_space``: by default the features
+    the estimator's final step reads (a Pipeline's transformers fitted on the
+    whole pool), so that scaling or vectorising happens where the model does
+    it.
     The wrapped estimator is only trained, never consulted for selection, so
     any estimator works, classifier or regressor; the sampler takes its type,
     and grid-searches and cross-validates like the learners it is compared
@@ -54,20 +64,16 @@ class RepresentativeSampler(BaseActiveLearner):
     ----------
     estimator : estimator object
         Any estimator implementing ``fit``. Cloned on fit.
-    method : {"kcenter", "kmeans", "density"}, default="kcenter"
-        The selection rule, see above.
-    batch_size : int, default=1
-        Samples per query (and per simulated round).
-    budget : int, default=None
-        If set, ``fit`` simulates labeling with ``y`` as the oracle until
-        ``budget`` labels are bought (see :meth:`fit`).
-    n_initial : int, default=10
-        Labels bought in the first round of a simulation, chosen by ``method``
-        as well.
-    classes : array-like, default=None
-        All class labels, for classifiers, declared up front.
-    random_state : int, RandomState instance or None, default=None
-        Seeds tie-breaking, k-means and the density subsample.
+    method : {"kcenter", "kmeans", "density", "typiclust"}, default="kcenter"
+        The selection rule, see above (the learners' ``cold_start`` takes the
+        same values).
+    %(batch_size)s
+    %(feature_space)s
+    %(budget)s
+    %(n_initial)s
+    %(classes)s
+    %(self_training)s
+    %(common_tail)s
 
     Attributes
     ----------
@@ -75,14 +81,7 @@ class RepresentativeSampler(BaseActiveLearner):
         The clone trained on the labels bought so far.
     classes_ : ndarray of shape (n_classes,)
         Class labels, for classifiers.
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training ``estimator_``.
-    history_ : list of dict
-        One record per round.
-    n_features_in_ : int
-        Number of features seen during fit.
+    %(common_attributes)s
 
     See Also
     --------
@@ -130,10 +129,12 @@ class RepresentativeSampler(BaseActiveLearner):
         **{
             key: value
             for key, value in BaseActiveLearner._parameter_constraints.items()
-            if key != "initial"
+            if key != "cold_start"
         },
         "method": [StrOptions(set(REPRESENTATIVE_METHODS))],
-        "classes": ["array-like", None],
+        "feature_space": [StrOptions(set(FEATURE_SPACES)), callable],
+        **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
     }
 
     def __init__(
@@ -142,81 +143,99 @@ class RepresentativeSampler(BaseActiveLearner):
         *,
         method="kcenter",
         batch_size=1,
+        feature_space="model",
         budget=None,
         n_initial=10,
         classes=None,
+        self_training=None,
+        callbacks=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
         self.method = method
         self.batch_size = batch_size
+        self.feature_space = feature_space
         self.budget = budget
         self.n_initial = n_initial
         self.classes = classes
+        self.self_training = self_training
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _check_estimator(self):
-        if self.classes is not None and not self._is_classification():
-            raise ValueError(
-                f"classes={self.classes!r} only applies to classifiers; "
-                f"{self.estimator!r} is not one. Leave classes=None."
-            )
+    def _feature_space(self):
+        return self.feature_space
 
     def _what(self):
         return f"RepresentativeSampler(method={self.method!r})"
 
-    def _model_ready(self):
+    def _ready(self):
         # Selection and scores never consult the model, so they need no label.
         return True
 
-    def _cold_start(self, X, candidates, k):
-        return self._select(X, candidates, k, X is self._X_fit)
+    def _cold_start(self, pool, k):
+        return self._select(pool, k)
 
-    def _select(self, source, candidates, k, remembered):
-        what = self._what()
-        feats = self._diversity_features(take_rows(source, candidates), what)
-        density = None
-        if self.method == "density":
-            density = (
-                self._fit_density()[candidates]
-                if remembered
-                else local_density(feats, reference=self._reference())
+    def _features_of(self, rows):
+        # The model never defines this space: it is the same before and after
+        # the first labels.
+        return self._space_for().features(rows, model_ready=False, what=self._what())
+
+    def _distance_features(self, rows, what):
+        return self._features_of(rows)
+
+    def _density(self, pool):
+        reference = density_reference(self._features_of, self._pool.X)
+        if pool.remembered:
+            density = self._row_values(
+                "local_density",
+                lambda: local_density(
+                    self._features_of(self._pool.X), reference=reference
+                ),
             )
+            return density[pool.candidates]
+        return local_density(
+            self._features_of(take_rows(pool.source, pool.candidates)),
+            reference=reference,
+        )
+
+    def _select(self, pool, k):
+        feats = self._features_of(take_rows(pool.source, pool.candidates))
+        nearest = None
+        labeled = None
+        if self.method in ("kcenter", "density"):
+            nearest = self._nearest(pool, self._what())
+        else:
+            labeled = self._labeled_features(self._what())
         pos = representatives(
             feats,
             k,
             method=self.method,
-            X_labeled=self._labeled_features(what),
-            density=density,
-            random_state=self._rng,
+            X_labeled=labeled,
+            nearest=nearest,
+            density=self._density(pool) if self.method == "density" else None,
+            random_state=stream(self._seed, "select", self._round),
         )
-        return candidates[pos], self._score_rows(take_rows(feats, pos))
+        return pool.candidates[pos], self._scores(pool, pos, nearest)
 
-    def _score_rows(self, X):
-        what = self._what()
-        feats = self._diversity_features(X, what)
+    def _scores(self, pool, pos, nearest):
         if self.method == "kcenter":
-            return _min_distances(feats, self._labeled_features(what), "euclidean")
-        return local_density(feats, reference=self._reference())
+            return nearest[pos]
+        return self._density(pool)[pos]
 
-    def _reference(self):
-        """Rows of the data given to fit that densities are measured against."""
-        everything = np.arange(n_rows(self._X_fit))
-        return self._density_reference(self._X_fit, everything, self._what())
+    def _score(self, X):
+        if self.method == "kcenter":
+            feats = self._features_of(X)
+            return nearest_distances(feats, self._labeled_features(self._what()))
+        reference = density_reference(self._features_of, self._pool.X)
+        return local_density(self._features_of(X), reference=reference)
 
-    def _fit_density(self):
-        """Local density of every row given to fit, computed once per fit."""
-        cache = getattr(self, "_local_density_cache", None)
-        if cache is None or cache[0] is not self._X_fit:
-            feats = self._diversity_features(self._X_fit, self._what())
-            density = local_density(feats, reference=self._reference())
-            self._local_density_cache = (self._X_fit, density)
-        return self._local_density_cache[1]
+    def _labeled_features(self, what):
+        if not self._pool.n_labeled:
+            return None
+        X_train, _ = self._pool.training_set()
+        return self._features_of(X_train)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = copy.deepcopy(inner.classifier_tags)
-        tags.regressor_tags = copy.deepcopy(inner.regressor_tags)
-        return tags
+        return follow_estimator_type(super().__sklearn_tags__(), self.estimator)

@@ -1,16 +1,23 @@
 """When to stop asking for labels: composable stopping criteria.
 
-A criterion is called with the annotation loop after each round that changed
-the model and answers whether to stop; ``a | b`` stops when either does,
-``a & b`` when both do. Any callable ``f(loop) -> bool`` is a criterion too.
-The loop object offers ``learner`` (the fitted active learner) and
-``n_labels_`` (labels given by the oracle so far), which is all the criteria
-here read, so they can also be driven by hand with any object that has those
-two attributes.
+A criterion is a callback of the round engine (:mod:`skal.engine`): after
+each round that changed the model it decides whether to stop, in an
+:class:`~skal.loop.AnnotationLoop` and in a learner's simulated ``fit`` alike
+(pass it in ``callbacks``). ``a | b`` stops when either does, ``a & b`` when
+both do; any callable ``f(engine) -> bool`` is a criterion too. A criterion
+reads ``engine.learner`` (the fitted active learner) and ``engine.n_bought_``
+(labels given by the oracle so far), so it can also be driven by hand with
+any object that has those two attributes.
+
+A criterion that caps the labels (:class:`BudgetSpent`) also tells the engine
+how many more it allows, so the last batch is shrunk and the cap is never
+exceeded.
 """
 
 import numpy as np
 from sklearn.base import is_classifier
+
+from skal.callbacks import Callback
 
 __all__ = [
     "AllOf",
@@ -24,10 +31,10 @@ __all__ = [
 ]
 
 
-class StoppingCriterion:
+class StoppingCriterion(Callback):
     """Base class of stopping criteria.
 
-    Subclasses implement ``_check(loop) -> bool`` and may set ``reason_`` to
+    Subclasses implement ``_check(engine) -> bool`` and may set ``reason_`` to
     say why they fired. Calling the criterion returns whether to stop.
 
     Attributes
@@ -42,8 +49,8 @@ class StoppingCriterion:
     >>> class RoundLimit(StoppingCriterion):
     ...     def __init__(self, n_rounds):
     ...         self.n_rounds = n_rounds
-    ...     def _check(self, loop):
-    ...         if len(loop.history_) >= self.n_rounds:
+    ...     def _check(self, engine):
+    ...         if len(engine.history_) >= self.n_rounds:
     ...             self.reason_ = f"{self.n_rounds} rounds done"
     ...             return True
     ...         return False
@@ -56,15 +63,19 @@ class StoppingCriterion:
 
     reason_ = None
 
-    def __call__(self, loop):
-        stop = bool(self._check(loop))
+    def on_model_change(self, engine):
+        if self(engine):
+            engine.stop(self.reason_ or repr(self))
+
+    def __call__(self, engine):
+        stop = bool(self._check(engine))
         if not stop:
             self.reason_ = None
         elif self.reason_ is None:
             self.reason_ = repr(self)
         return stop
 
-    def _check(self, loop):  # pragma: no cover - abstract
+    def _check(self, engine):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def reset(self):
@@ -88,8 +99,8 @@ class _FunctionCriterion(StoppingCriterion):
     def __init__(self, func):
         self.func = func
 
-    def _check(self, loop):
-        stop = self.func(loop)
+    def _check(self, engine):
+        stop = self.func(engine)
         if stop:
             name = getattr(self.func, "__name__", repr(self.func))
             self.reason_ = f"{name} returned {stop!r}"
@@ -105,7 +116,7 @@ def as_criterion(criterion):
     Parameters
     ----------
     criterion : StoppingCriterion, callable, list of those, or None
-        A callable is called as ``criterion(loop)`` and stops on a true
+        A callable is called as ``criterion(engine)`` and stops on a true
         result; a list stops when any of its members does.
 
     Returns
@@ -117,10 +128,10 @@ def as_criterion(criterion):
     --------
     >>> from types import SimpleNamespace
     >>> from skal.stopping import as_criterion
-    >>> def enough(loop):
-    ...     return loop.n_labels_ >= 3
+    >>> def enough(engine):
+    ...     return engine.n_bought_ >= 3
     >>> crit = as_criterion(enough)
-    >>> crit(SimpleNamespace(n_labels_=2)), crit(SimpleNamespace(n_labels_=3))
+    >>> crit(SimpleNamespace(n_bought_=2)), crit(SimpleNamespace(n_bought_=3))
     (False, True)
     >>> crit.reason_
     'enough returned True'
@@ -132,7 +143,7 @@ def as_criterion(criterion):
     if callable(criterion):
         return _FunctionCriterion(criterion)
     raise TypeError(
-        "A stopping criterion is a StoppingCriterion, a callable f(loop) -> bool "
+        "A stopping criterion is a StoppingCriterion, a callable f(engine) -> bool "
         f"or a list of those; got {criterion!r}."
     )
 
@@ -153,7 +164,7 @@ class AnyOf(StoppingCriterion):
     >>> from types import SimpleNamespace
     >>> from skal.stopping import BudgetSpent
     >>> crit = BudgetSpent(10) | BudgetSpent(5)
-    >>> crit(SimpleNamespace(n_labels_=7))
+    >>> crit(SimpleNamespace(n_bought_=7))
     True
     >>> crit.reason_
     'budget of 5 labels spent'
@@ -164,10 +175,15 @@ class AnyOf(StoppingCriterion):
             raise ValueError("AnyOf needs at least one criterion.")
         self.criteria = [as_criterion(c) for c in criteria]
 
-    def _check(self, loop):
-        fired = [c for c in self.criteria if c(loop)]
+    def _check(self, engine):
+        fired = [c for c in self.criteria if c(engine)]
         self.reason_ = "; ".join(c.reason_ for c in fired) or None
         return bool(fired)
+
+    def max_new_labels(self, engine):
+        caps = [c.max_new_labels(engine) for c in self.criteria]
+        caps = [c for c in caps if c is not None]
+        return min(caps) if caps else None
 
     def reset(self):
         super().reset()
@@ -191,7 +207,7 @@ class AllOf(StoppingCriterion):
     >>> from types import SimpleNamespace
     >>> from skal.stopping import BudgetSpent
     >>> crit = BudgetSpent(10) & BudgetSpent(5)
-    >>> crit(SimpleNamespace(n_labels_=7)), crit(SimpleNamespace(n_labels_=10))
+    >>> crit(SimpleNamespace(n_bought_=7)), crit(SimpleNamespace(n_bought_=10))
     (False, True)
     """
 
@@ -200,11 +216,15 @@ class AllOf(StoppingCriterion):
             raise ValueError("AllOf needs at least one criterion.")
         self.criteria = [as_criterion(c) for c in criteria]
 
-    def _check(self, loop):
-        results = [c(loop) for c in self.criteria]
+    def _check(self, engine):
+        results = [c(engine) for c in self.criteria]
         if all(results):
             self.reason_ = " and ".join(c.reason_ for c in self.criteria)
         return all(results)
+
+    def max_new_labels(self, engine):
+        caps = [c.max_new_labels(engine) for c in self.criteria]
+        return None if any(c is None for c in caps) else max(caps)
 
     def reset(self):
         super().reset()
@@ -218,8 +238,8 @@ class AllOf(StoppingCriterion):
 class BudgetSpent(StoppingCriterion):
     """Stop once the oracle has given ``n_labels`` labels.
 
-    The loop's own ``budget`` does the same and also shrinks the last batch
-    so the budget is never exceeded; this criterion is for composing, e.g.
+    Like the engine's own ``budget``, it shrinks the last batch so that no
+    more than ``n_labels`` are bought; it is for composing, e.g.
     ``BudgetSpent(500) | TargetScore(...)``.
 
     Parameters
@@ -231,7 +251,7 @@ class BudgetSpent(StoppingCriterion):
     --------
     >>> from types import SimpleNamespace
     >>> from skal.stopping import BudgetSpent
-    >>> BudgetSpent(100)(SimpleNamespace(n_labels_=99))
+    >>> BudgetSpent(100)(SimpleNamespace(n_bought_=99))
     False
     """
 
@@ -240,11 +260,14 @@ class BudgetSpent(StoppingCriterion):
             raise ValueError(f"n_labels must be a non-negative int, got {n_labels!r}.")
         self.n_labels = int(n_labels)
 
-    def _check(self, loop):
-        stop = loop.n_labels_ >= self.n_labels
+    def _check(self, engine):
+        stop = engine.n_bought_ >= self.n_labels
         if stop:
             self.reason_ = f"budget of {self.n_labels} labels spent"
         return stop
+
+    def max_new_labels(self, engine):
+        return max(self.n_labels - engine.n_bought_, 0)
 
     def __repr__(self):
         return f"BudgetSpent({self.n_labels})"
@@ -280,7 +303,7 @@ class TargetScore(StoppingCriterion):
     >>> X, y = load_iris(return_X_y=True)
     >>> model = LogisticRegression(max_iter=500).fit(X, y)
     >>> crit = TargetScore(X, y, target=0.9)
-    >>> crit(SimpleNamespace(learner=model, n_labels_=150))
+    >>> crit(SimpleNamespace(learner=model, n_bought_=150))
     True
     >>> crit.reason_
     'score 0.973 >= target 0.9'
@@ -293,8 +316,8 @@ class TargetScore(StoppingCriterion):
         self.scoring = scoring
         self.scores_ = []
 
-    def _check(self, loop):
-        learner = loop.learner
+    def _check(self, engine):
+        learner = engine.learner
         if getattr(learner, "n_labeled_", 1) == 0:
             return False
         if self.scoring is None:
@@ -346,7 +369,7 @@ class StabilizingPredictions(StoppingCriterion):
     the threshold, which is more conservative.
 
     The stop set needs no labels, so it can be large; a random sample of the
-    pool serves. State is in memory: a resumed loop starts counting afresh.
+    pool serves. State is in memory: a resumed engine starts counting afresh.
 
     Parameters
     ----------
@@ -379,7 +402,7 @@ class StabilizingPredictions(StoppingCriterion):
     >>> X = np.zeros((20, 1))
     >>> model = DummyClassifier().fit(X, [0] * 15 + [1] * 5)
     >>> crit = StabilizingPredictions(X, window=2)
-    >>> [crit(SimpleNamespace(learner=model, n_labels_=n)) for n in range(4)]
+    >>> [crit(SimpleNamespace(learner=model, n_bought_=n)) for n in range(4)]
     [False, False, True, True]
     >>> crit.kappas_
     [1.0, 1.0, 1.0]
@@ -397,8 +420,8 @@ class StabilizingPredictions(StoppingCriterion):
         self.kappas_ = []
         self._previous = None
 
-    def _check(self, loop):
-        learner = loop.learner
+    def _check(self, engine):
+        learner = engine.learner
         if not is_classifier(learner):
             raise TypeError(
                 "StabilizingPredictions compares class predictions with Cohen's "
@@ -438,10 +461,15 @@ class StabilizingPredictions(StoppingCriterion):
 class MaxUncertaintyBelow(StoppingCriterion):
     """Stop when no pool sample is more informative than ``threshold``.
 
-    Uses the learner's ``informativeness``; its scale depends on the
-    strategy (margin and least confidence lie in [0, 1], entropy in
-    [0, log K]). Meaningless for :class:`~skal.RandomSampler`, whose samples
-    all score 0.
+    Uses the learner's ``informativeness``, by default normalised to
+    ``[0, 1]`` by the largest score its measure can give (1 for margin and
+    ratio, ``1 - 1/K`` for least confidence, ``log K`` for entropy, see
+    :meth:`skal.scoring.Measure.upper`), so one threshold means the same for
+    every bounded measure: 0.2 stops once no sample is more than a fifth as
+    uncertain as it could be. Measures without an upper bound (a regression
+    committee's variance, expected gradient length) need
+    ``normalize=False`` and a threshold on their own scale. Meaningless for
+    :class:`~skal.RandomSampler`, whose samples all score 0.
 
     Parameters
     ----------
@@ -449,6 +477,8 @@ class MaxUncertaintyBelow(StoppingCriterion):
         Stop when the maximum informativeness is below this.
     X : array-like, default=None
         Pool to score; None scores the learner's remembered unlabeled pool.
+    normalize : bool, default=True
+        Compare the normalised scores (in ``[0, 1]``) to ``threshold``.
 
     Attributes
     ----------
@@ -467,21 +497,22 @@ class MaxUncertaintyBelow(StoppingCriterion):
     >>> y_partial = np.full_like(y, -1)
     >>> y_partial[[0, 50, 100]] = y[[0, 50, 100]]
     >>> learner = UncertaintySamplingClassifier(LogisticRegression()).fit(X, y_partial)
-    >>> state = SimpleNamespace(learner=learner, n_labels_=3)
+    >>> state = SimpleNamespace(learner=learner, n_bought_=3)
     >>> MaxUncertaintyBelow(0.5)(state), MaxUncertaintyBelow(1.0)(state)
     (False, True)
     """
 
-    def __init__(self, threshold, *, X=None):
+    def __init__(self, threshold, *, X=None, normalize=True):
         self.threshold = threshold
         self.X = X
+        self.normalize = normalize
         self.max_scores_ = []
 
-    def _check(self, loop):
-        learner = loop.learner
+    def _check(self, engine):
+        learner = engine.learner
         if getattr(learner, "n_labeled_", 1) == 0:
             return False
-        scores = np.asarray(learner.informativeness(self.X))
+        scores = np.asarray(learner.informativeness(self.X, normalize=self.normalize))
         if scores.size == 0:
             self.reason_ = "no unlabeled sample left to score"
             return True
@@ -497,4 +528,4 @@ class MaxUncertaintyBelow(StoppingCriterion):
         self.max_scores_ = []
 
     def __repr__(self):
-        return f"MaxUncertaintyBelow({self.threshold})"
+        return f"MaxUncertaintyBelow({self.threshold}, normalize={self.normalize})"

@@ -89,13 +89,13 @@ def test_dask_informativeness_equals_in_memory(client):
 
 def test_only_top_candidates_come_back(client):
     # Each block returns its own top k: 30 per block, not the 3000 scores.
-    from skal._scale import _block_top_k, _KeyStream
+    from skal._random import KeyStream
+    from skal._scan import _local_top_k
 
     _, _, pool = _data()
     learner = _learner()
-    stream = _KeyStream(np.random.default_rng(0).bit_generator)
-    idx, scores, keys = _block_top_k(
-        learner._score_rows, pool[:1000], 1000, 30, stream, chunk_size=100
+    idx, scores, keys = _local_top_k(
+        learner._score_at, pool[:1000], 1000, 30, KeyStream(0, 0), chunk_size=100
     )
     assert idx.shape == scores.shape == keys.shape == (30,)
     assert idx.min() >= 1000
@@ -104,18 +104,18 @@ def test_only_top_candidates_come_back(client):
 def _record_workers(monkeypatch):
     """Make scoring note which dask worker (None: the client) ran it."""
     seen = []
-    score_rows = UncertaintySamplingClassifier._score_rows
+    score_at = UncertaintySamplingClassifier._score_at
 
-    def spy(self, X):
+    def spy(self, X, start):
         try:
             seen.append(distributed.get_worker().address)
         except ValueError:
             seen.append(None)
-        return score_rows(self, X)
+        return score_at(self, X, start)
 
     # Bound methods pickle by name: the task must find the spy again.
-    spy.__name__ = "_score_rows"
-    monkeypatch.setattr(UncertaintySamplingClassifier, "_score_rows", spy)
+    spy.__name__ = "_score_at"
+    monkeypatch.setattr(UncertaintySamplingClassifier, "_score_at", spy)
     return seen
 
 
@@ -204,3 +204,26 @@ def test_query_without_a_cluster_uses_dask_local_scheduler():
 def test_import_skal_does_not_import_dask():
     code = "import sys, skal; sys.exit('dask' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("n_labeled", [60, 2900])
+def test_remembered_dask_pool_queries_the_rows_a_numpy_pool_would(client, n_labeled):
+    # fit on a dask array, then query() of the remembered pool: the positions
+    # must be rows of that pool, unlabeled ones, the very batch numpy gives
+    # (they were shifted by the labeled rows, or out of range, before).
+    X, y, pool = _data()
+    X_all = np.vstack([X, pool])
+    y_all = np.full(X_all.shape[0], -1)
+    y_all[:60] = y
+    rng = np.random.default_rng(0)
+    extra = rng.choice(np.arange(60, X_all.shape[0]), n_labeled - 60, replace=False)
+    y_all[extra] = rng.integers(0, 3, extra.shape[0])
+    make = lambda: UncertaintySamplingClassifier(  # noqa: E731
+        LogisticRegression(), batch_size=30, random_state=7
+    )
+    expected = make().fit(X_all, y_all).query(return_scores=True)
+    got = make().fit(da.from_array(X_all, chunks=(700, 5)), y_all)
+    got = got.query(return_scores=True)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert np.all(y_all[got[0]] == -1)

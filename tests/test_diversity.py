@@ -1,5 +1,5 @@
 """Batch diversity: the selection math (property-tested), memory bounds, and
-the ``batch_strategy`` / ``density_weight`` options of the learners."""
+the ``batch_mode`` / ``density_weight`` options of the learners."""
 
 import pickle
 import time
@@ -26,6 +26,7 @@ from skal.selection import (
     ranked_batch,
     representatives,
 )
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 # Small integer grids make duplicates and equal distances (ties) common.
 points_st = st.integers(2, 40).flatmap(
@@ -102,16 +103,38 @@ def test_ranked_batch_each_pick_maximises_the_ranked_objective(case, seed, alpha
 
 @settings(max_examples=40, deadline=None)
 @given(case=pool_and_k(), seed=st.integers(0, 1000))
-def test_cluster_diverse_takes_the_best_then_spreads(case, seed):
+def test_cluster_diverse_picks_among_the_best_deterministically(case, seed):
     X, k, _, scores = case
     idx = cluster_diverse(scores, X, k, random_state=seed)
     _check_batch(idx, k, X.shape[0])
-    # The single most informative sample always leads the batch, and every
-    # pick comes from the 10 * k best.
-    assert scores[idx[0]] == scores.max()
+    # Every pick comes from the 10 * k best.
     m = min(X.shape[0], 10 * k)
     assert scores[idx].min() >= np.sort(scores)[::-1][m - 1]
     np.testing.assert_array_equal(idx, cluster_diverse(scores, X, k, random_state=seed))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    X=arrays(float, (12, 2), elements=st.floats(-5, 5)),
+    scores=arrays(float, (12,), elements=st.floats(0.01, 1.0)),
+)
+def test_cluster_diverse_with_one_cluster_picks_nearest_the_weighted_mean(X, scores):
+    # Zhdanov (2019): k-means weighted by informativeness, then the candidate
+    # nearest each center. With k=1 the center is the weighted mean.
+    idx = cluster_diverse(scores, X, 1, n_candidates=12, random_state=0)
+    center = (scores[:, None] * X).sum(axis=0) / scores.sum()
+    d = ((X - center) ** 2).sum(axis=1)
+    assert d[idx[0]] <= d.min() + 1e-9
+
+
+def test_cluster_diverse_weights_pull_the_pick_to_informative_samples():
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]])
+    heavy_left = cluster_diverse(
+        [5.0, 1, 1, 1, 1, 5.0], X, 2, n_candidates=6, random_state=0
+    )
+    assert sorted(heavy_left.tolist()) == [0, 5]
+    uniform = cluster_diverse([1.0] * 6, X, 2, n_candidates=6, random_state=0)
+    assert sorted(uniform.tolist()) == [1, 4]
 
 
 @settings(max_examples=30, deadline=None)
@@ -257,19 +280,19 @@ def _learner(**kw):
     return UncertaintySamplingClassifier(LogisticRegression(), **kw)
 
 
-@pytest.mark.parametrize("batch_strategy", ["ranked", "kcenter", "cluster"])
-def test_learner_diverse_batch_covers_more_clusters_than_top_k(batch_strategy):
+@pytest.mark.parametrize("batch_mode", ["ranked", "kcenter", "cluster"])
+def test_learner_diverse_batch_covers_more_clusters_than_top_k(batch_mode):
     X, y, cluster = _boundary_pool()
     plain = _learner(batch_size=8).fit(X, y).query()
     assert np.unique(cluster[plain]).shape[0] == 1
-    learner = _learner(batch_size=8, batch_strategy=batch_strategy).fit(X, y)
+    learner = _learner(batch_size=8, batch_mode=batch_mode).fit(X, y)
     idx, scores = learner.query(return_scores=True)
     assert idx.shape == (8,) and np.unique(idx).shape == (8,)
     assert not np.isin(idx, np.arange(18)).any()
     assert np.unique(cluster[idx]).shape[0] >= 3
     np.testing.assert_allclose(scores, learner.informativeness()[idx - 18])
     # Seeded: the same learner makes the same choice.
-    again = _learner(batch_size=8, batch_strategy=batch_strategy).fit(X, y).query()
+    again = _learner(batch_size=8, batch_mode=batch_mode).fit(X, y).query()
     np.testing.assert_array_equal(idx, again)
 
 
@@ -300,12 +323,12 @@ def test_density_weight_with_top_k_on_an_external_pool_matches_brute_force():
     np.testing.assert_allclose(scores, np.sort(brute)[::-1][:5])
 
 
-@pytest.mark.parametrize("batch_strategy", ["top_k", "ranked", "kcenter", "cluster"])
-def test_budget_simulation_with_every_batch_strategy(batch_strategy):
+@pytest.mark.parametrize("batch_mode", ["top_k", "ranked", "kcenter", "cluster"])
+def test_budget_simulation_with_every_batch_strategy(batch_mode):
     X, y, _ = _boundary_pool()
     y_full = np.r_[y[:18], (X[18:, 0] > 0).astype(int)]
     learner = _learner(
-        batch_strategy=batch_strategy,
+        batch_mode=batch_mode,
         density_weight=0.5,
         batch_size=4,
         budget=30,
@@ -317,7 +340,7 @@ def test_budget_simulation_with_every_batch_strategy(batch_strategy):
 
 def test_pickling_mid_loop_with_a_diverse_strategy():
     X, y, _ = _boundary_pool()
-    learner = _learner(batch_size=4, batch_strategy="kcenter", density_weight=1.0)
+    learner = _learner(batch_size=4, batch_mode="kcenter", density_weight=1.0)
     learner.fit(X, y)
     first = learner.query()
     learner.teach(y=(X[first, 0] > 0).astype(int), indices=first)
@@ -331,36 +354,44 @@ def test_large_remembered_pool_with_diversity_is_quick():
     y = np.full(50_000, -1)
     y[:20] = (X[:20, 0] > 0).astype(int)
     for strategy in ["kcenter", "cluster", "ranked"]:
-        learner = _learner(batch_size=20, batch_strategy=strategy, density_weight=1)
+        learner = _learner(batch_size=20, batch_mode=strategy, density_weight=1)
         start = time.perf_counter()
         idx = learner.fit(X, y).query()
         assert time.perf_counter() - start < 20
         assert np.unique(idx).shape == (20,)
 
 
-def test_non_numeric_pool_names_the_option_and_the_fix():
+def test_non_numeric_pool_is_measured_in_the_pipelines_features():
     X = np.array([["a", "x"], ["b", "y"], ["a", "y"], ["b", "x"]] * 5, dtype=object)
     y = np.r_[[0, 1, 0, 1], np.full(16, -1)]
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder
 
     est = make_pipeline(OneHotEncoder(), LogisticRegression())
-    # top_k needs no features: works.
     UncertaintySamplingClassifier(est, batch_size=2).fit(X, y).query()
-    learner = UncertaintySamplingClassifier(est, batch_size=2, batch_strategy="kcenter")
+    # In the model's space (the encoder fitted on the pool), distances exist.
+    for params in ({"batch_mode": "kcenter"}, {"density_weight": 1.0}):
+        learner = UncertaintySamplingClassifier(est, batch_size=2, **params)
+        assert len(learner.fit(X, y).query()) == 2
+    # On the raw input they do not: the error names the option and the fix.
+    learner = UncertaintySamplingClassifier(
+        est, batch_size=2, batch_mode="kcenter", feature_space="input"
+    )
     with pytest.raises(
-        ValueError, match="batch_strategy='kcenter'.*numeric.*vectorize"
+        ValueError, match="batch_mode='kcenter'.*numeric.*Pipeline.*feature_space"
     ):
         learner.fit(X, y).query()
-    learner = UncertaintySamplingClassifier(est, batch_size=2, density_weight=1.0)
+    learner = UncertaintySamplingClassifier(
+        est, batch_size=2, density_weight=1.0, feature_space="input"
+    )
     with pytest.raises(ValueError, match="density_weight=1.0.*numeric"):
         learner.fit(X, y).query()
 
 
 def test_invalid_batch_parameters_list_the_valid_ones():
     X, y, _ = _boundary_pool()
-    with pytest.raises(ValueError, match="batch_strategy.*'cluster'"):
-        _learner(batch_strategy="diverse").fit(X, y)
+    with pytest.raises(ValueError, match="batch_mode.*'cluster'"):
+        _learner(batch_mode="diverse").fit(X, y)
     with pytest.raises(ValueError, match="density_weight"):
         _learner(density_weight=-1.0).fit(X, y)
 
@@ -370,29 +401,27 @@ def test_grid_search_over_the_batch_parameters():
     y_full = np.r_[y[:18], (X[18:, 0] > 0).astype(int)]
     search = GridSearchCV(
         _learner(batch_size=5, budget=20, n_initial=6),
-        {"batch_strategy": ["top_k", "kcenter"], "density_weight": [0.0, 1.0]},
+        {"batch_mode": ["top_k", "kcenter"], "density_weight": [0.0, 1.0]},
         cv=3,
     ).fit(X, y_full)
-    assert search.best_params_["batch_strategy"] in ("top_k", "kcenter")
+    assert search.best_params_["batch_mode"] in ("top_k", "kcenter")
     assert len(search.cv_results_["mean_test_score"]) == 4
 
 
 @parametrize_with_checks(
     [
-        _learner(batch_strategy="kcenter", density_weight=1.0),
-        _learner(batch_strategy="cluster"),
-        _learner(batch_strategy="ranked", initial="kcenter"),
+        _learner(batch_mode="kcenter", density_weight=1.0),
+        _learner(batch_mode="cluster"),
+        _learner(batch_mode="ranked", cold_start="kcenter"),
     ],
-    expected_failed_checks=lambda est: {
-        "check_classifiers_classes": "-1 marks unlabeled rows when budget is None"
-    },
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_compatible_with_diversity(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("batch_strategy", ["kcenter", "cluster"])
-def test_committee_diverse_batch_covers_more_clusters_than_top_k(batch_strategy):
+@pytest.mark.parametrize("batch_mode", ["kcenter", "cluster"])
+def test_committee_diverse_batch_covers_more_clusters_than_top_k(batch_mode):
     from skal import CommitteeSampler
 
     # Clusters smaller than the 10 * batch_size best-scored candidates that
@@ -403,14 +432,14 @@ def test_committee_diverse_batch_covers_more_clusters_than_top_k(batch_strategy)
         return CommitteeSampler(
             LogisticRegression(),
             n_members=5,
-            disagreement="consensus_entropy",
+            measure="consensus_entropy",
             batch_size=8,
             random_state=0,
             **kw,
         ).fit(X, y)
 
     plain = np.unique(cluster[committee().query()]).shape[0]
-    idx = committee(batch_strategy=batch_strategy).query()
+    idx = committee(batch_mode=batch_mode).query()
     assert np.unique(idx).shape == (8,) and not np.isin(idx, np.arange(18)).any()
     covered = np.unique(cluster[idx]).shape[0]
     assert covered >= 3 and covered > plain
@@ -447,6 +476,6 @@ def test_regressor_diverse_batch_covers_more_clusters_than_top_k(learner_name):
         )
 
     plain = np.unique(cluster[learner().fit(X, y).query()]).shape[0]
-    idx = learner(batch_strategy="kcenter").fit(X, y).query()
+    idx = learner(batch_mode="kcenter").fit(X, y).query()
     covered = np.unique(cluster[idx]).shape[0]
     assert covered >= 3 and covered > plain

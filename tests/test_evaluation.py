@@ -27,7 +27,7 @@ def iris():
 def _learners(batch_size=10):
     est = LogisticRegression(max_iter=300)
     return [
-        UncertaintySamplingClassifier(est, strategy="margin", batch_size=batch_size),
+        UncertaintySamplingClassifier(est, measure="margin", batch_size=batch_size),
         RandomSampler(est, batch_size=batch_size),
     ]
 
@@ -144,7 +144,7 @@ def test_learning_curves_uses_own_budget_and_names_from_dict(iris):
     X, y = iris
     learners = {
         "nb-entropy": UncertaintySamplingClassifier(
-            GaussianNB(), strategy="entropy", batch_size=15, budget=40
+            GaussianNB(), measure="entropy", batch_size=15, budget=40
         ),
         "nb-random": RandomSampler(GaussianNB(), batch_size=15, budget=40),
     }
@@ -182,7 +182,7 @@ def test_no_random_learner_means_no_baseline(iris):
     res = learning_curves(_learners()[:1], X, y, budget=20, n_repeats=2)
     assert res.baseline is None
     row = res.summary(as_frame=False)[0]
-    assert math.isnan(row["deficiency_mean"]) and math.isnan(row["label_savings"])
+    assert math.isnan(row["deficiency"]) and math.isnan(row["label_savings"])
     # An explicit target still gives labels_to_target.
     row = res.summary(target=0.0, as_frame=False)[0]
     assert row["labels_to_target"] == 10
@@ -193,7 +193,7 @@ def test_summary_against_random(results):
     rows = {r["learner"]: r for r in results.summary(as_frame=False)}
     random, margin = rows["random"], rows["margin"]
     # Random against itself: deficiency exactly 1 in every repeat, no savings.
-    assert random["deficiency_mean"] == 1.0 and random["deficiency_std"] == 0.0
+    assert random["deficiency"] == 1.0 and random["deficiency_std"] == 0.0
     assert random["label_savings"] == 0.0
     _, base = results.curve("random")
     assert random["target"] == pytest.approx(base[:, -1].mean())
@@ -225,10 +225,12 @@ def test_summary_frame_and_text(results):
     md = results.to_string(markdown=True).splitlines()
     assert md[0] == (
         "| learner | final accuracy | AULC | deficiency | labels to target "
-        "| label savings |"
+        "| label savings | gap closed |"
     )
-    assert md[1] == "|---|---|---|---|---|---|"
-    assert md[3].startswith("| random | ") and md[3].endswith(" | 0% |")
+    assert md[1] == "|---|---|---|---|---|---|---|"
+    # Random sampling saves no label; on this small set it already matches
+    # the whole pool, so there is no gap to close.
+    assert md[3].startswith("| random | ") and md[3].endswith(" | 0% | - |")
     assert md[4] == "" and md[5] == lines[-1]
 
 
@@ -242,7 +244,10 @@ def test_results_roundtrip_csv_json(results, tmp_path):
     back = LearningCurveResults.read_json(tmp_path / "r.json")
     assert back.records == results.records
     assert back.score_name == "accuracy"
-    assert back.summary(as_frame=False) == results.summary(as_frame=False)
+    # NaN-aware: a gap_closed can be undefined (random as good as the pool).
+    np.testing.assert_equal(
+        back.summary(as_frame=False), results.summary(as_frame=False)
+    )
 
 
 def test_results_validation():
@@ -264,7 +269,7 @@ def test_make_learners_from_names():
 
     nb = GaussianNB()
     learners = make_learners(
-        ["margin", "random", "committeesampler:n_members=3:disagreement=vote_entropy"],
+        ["margin", "random", "committeesampler:n_members=3:measure=vote_entropy"],
         nb,
         batch_size=7,
         budget=30,
@@ -273,21 +278,23 @@ def test_make_learners_from_names():
     assert list(learners) == [
         "margin",
         "random",
-        "committeesampler:n_members=3:disagreement=vote_entropy",
+        "committeesampler:n_members=3:measure=vote_entropy",
     ]
     margin, random, committee = learners.values()
     assert isinstance(margin, UncertaintySamplingClassifier)
-    assert margin.strategy == "margin" and margin.batch_size == 7
+    assert margin.measure == "margin" and margin.batch_size == 7
     assert isinstance(random, RandomSampler) and random.budget == 30
     assert isinstance(committee, CommitteeSampler)
-    assert committee.n_members == 3 and committee.disagreement == "vote_entropy"
+    assert committee.n_members == 3 and committee.measure == "vote_entropy"
     assert committee.estimator is nb
 
 
 def test_make_learners_errors():
     from skal.evaluation import make_learners
 
-    with pytest.raises(ValueError, match=r"choose from \['random', .*'margin'"):
+    with pytest.raises(
+        ValueError, match=r"choose from \['adaptive', 'random', .*'margin'"
+    ):
         make_learners(["nope"], GaussianNB())
     with pytest.raises(ValueError, match="not a param=value setting"):
         make_learners(["margin:3"], GaussianNB())
@@ -295,5 +302,58 @@ def test_make_learners_errors():
         make_learners(["margin:C=1"], GaussianNB())
     with pytest.raises(ValueError, match="listed twice"):
         make_learners(["margin", "margin"], GaussianNB())
-    with pytest.raises(ValueError, match="No strategy"):
+    with pytest.raises(ValueError, match="No learner"):
         make_learners([], GaussianNB())
+
+
+def test_deficiency_stays_meaningful_when_curves_beat_the_full_score():
+    from skal.evaluation import deficiency, pooled_deficiency
+
+    # On a small test set random sampling's curve can beat the model trained
+    # on every label: with a* = full_score the baseline gap is ~0 or negative
+    # and the ratio explodes (1.44 +- 1.28 for a strategy better on every
+    # other measure). a* is the best score seen; NaN when random is as good.
+    n = [10, 20, 30]
+    strategy = [0.95, 0.97, 0.97]
+    random = [0.93, 0.96, 0.965]
+    value = deficiency(n, strategy, n, random, full_score=0.96)
+    assert 0 <= value < 1
+    assert np.isnan(deficiency(n, strategy, n, [0.97, 0.97, 0.97], full_score=0.96))
+    # Pooled over repeats, a repeat with a tiny baseline gap weighs little.
+    curves = [(n, strategy), (n, [0.9, 0.92, 0.93])]
+    bases = [(n, [0.965, 0.97, 0.97]), (n, [0.8, 0.85, 0.9])]
+    pooled = pooled_deficiency(curves, bases, [0.96, 0.95])
+    per_repeat = [
+        deficiency(*c, *b, f)
+        for c, b, f in zip(curves, bases, [0.96, 0.95], strict=True)
+    ]
+    assert 0 < pooled < 1
+    assert np.isnan(per_repeat[0])
+
+
+def test_a_committee_of_different_estimators_is_its_own_reference(iris_xy):
+    """A list of estimators has no single model to train on everything: the
+    reference is the committee with every label."""
+
+    from skal import CommitteeSampler
+
+    X, y = iris_xy
+    members = [LogisticRegression(max_iter=300), GaussianNB()]
+    params = {"budget": 20, "batch_size": 5, "n_initial": 5}
+    results = learning_curves(
+        {"committee": CommitteeSampler(members, **params)},
+        X,
+        y,
+        n_repeats=2,
+        random_state=0,
+        baseline=None,
+    )
+    seeds = sorted({r["seed"] for r in results.records})
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=0.25, random_state=seeds[0], stratify=y
+    )
+    everything = CommitteeSampler(members, random_state=seeds[0]).fit(
+        X[train], y[train]
+    )
+    full = {r["full_score"] for r in results.records if r["seed"] == seeds[0]}
+    assert full == {everything.score(X[test], y[test])}

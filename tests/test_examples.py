@@ -52,7 +52,7 @@ def test_compare_strategies(tmp_path):
 
 def test_grid_search_strategy(tmp_path):
     out = _run("grid_search_strategy.py", tmp_path)
-    assert re.search(r"'strategy': '(margin|entropy|least_confidence)'", out)
+    assert re.search(r"'measure': '(margin|entropy|least_confidence)'", out)
     score = float(re.search(r"cross-validated\): (\d\.\d+)", out).group(1))
     assert score > 0.85
 

@@ -21,6 +21,7 @@ from skal import (
     UncertaintySamplingClassifier,
 )
 from skal.scoring import entropy
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 SEEDS = [0, 1, 50, 51, 100, 101]
 
@@ -108,7 +109,7 @@ def test_egl_with_sgd_and_a_diverse_batch(iris):
     learner = ExpectedModelChangeClassifier(
         make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", random_state=0)),
         batch_size=6,
-        batch_strategy="kcenter",
+        batch_mode="kcenter",
         density_weight=1.0,
         random_state=0,
     ).fit(X, y_partial)
@@ -216,7 +217,7 @@ def test_grid_search_over_the_expected_strategies(iris):
         ExpectedModelChangeClassifier(
             LogisticRegression(), batch_size=5, budget=20, random_state=0
         ),
-        {"batch_strategy": ["top_k", "cluster"], "estimator__C": [0.1, 1.0]},
+        {"batch_mode": ["top_k", "cluster"], "estimator__C": [0.1, 1.0]},
         cv=2,
     ).fit(X, y)
     assert np.all(search.cv_results_["mean_test_score"] > 0.5)
@@ -239,9 +240,7 @@ def test_eer_errors_name_the_parameter(iris):
             GaussianNB(), n_candidates=3, n_eval_samples=10
         ),
     ],
-    expected_failed_checks=lambda est: {
-        "check_classifiers_classes": "-1 marks unlabeled rows when budget is None"
-    },
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -42,19 +42,29 @@ def path(tmp_path):
 
 
 # ------------------------------------------------------------- basic records
-def test_labels_round_trip_with_their_types(path):
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["cat", "3", np.str_("dog")],
+        [np.int64(3), 0, -7],
+        [1.5, np.float32(0.25)],
+        [True, False],
+    ],
+)
+def test_labels_round_trip_with_their_types(tmp_path, values):
+    path = tmp_path / "j.sqlite"
     with Journal(path) as journal:
         journal.bind(X_SMALL)
-        journal.add_label(0, "cat")
-        journal.add_label(1, np.int64(3))
-        journal.add_label(2, 1.5)
-        journal.add_label(3, "3")
-        journal.add_label(4, True)
+        for i, value in enumerate(values):
+            journal.add_label(i, value)
     with Journal(path, readonly=True) as journal:
         labels = journal.labels()
-    assert labels == [(0, "cat"), (1, 3), (2, 1.5), (3, "3"), (4, True)]
-    # JSON keeps 3 and "3" apart.
-    assert type(labels[1][1]) is int and type(labels[3][1]) is str
+    expected = [
+        (i, v.item() if isinstance(v, np.generic) else v) for i, v in enumerate(values)
+    ]
+    assert labels == expected
+    # JSON keeps 3 and "3", 1 and True apart.
+    assert [type(v) for _, v in labels] == [type(v) for _, v in expected]
 
 
 def test_each_label_is_committed_before_add_label_returns(path):
@@ -137,15 +147,18 @@ def test_export_csv(path, tmp_path):
 
 
 def test_a_changed_learner_warns_and_is_recorded(path):
-    first = UncertaintySamplingClassifier(LogisticRegression(), strategy="margin")
-    second = UncertaintySamplingClassifier(LogisticRegression(), strategy="entropy")
+    first = UncertaintySamplingClassifier(LogisticRegression(), measure="margin")
+    second = UncertaintySamplingClassifier(LogisticRegression(), measure="entropy")
     with Journal(path) as journal:
         journal.bind(X_SMALL, first)
-    with Journal(path) as journal, pytest.warns(UserWarning, match="entropy"):
+    with (
+        Journal(path) as journal,
+        pytest.warns(UserWarning, match=r"measure: 'margin' -> 'entropy'\)"),
+    ):
         journal.bind(X_SMALL, second)
     with Journal(path, readonly=True) as journal:
         rows = journal._conn.execute("SELECT learner, params FROM sessions").fetchall()
-    assert [json.loads(params)["strategy"] for _, params in rows] == [
+    assert [json.loads(params)["measure"] for _, params in rows] == [
         "margin",
         "entropy",
     ]
@@ -405,7 +418,7 @@ def test_sigkill_mid_round_loses_no_label_and_resume_reasks_nothing(tmp_path):
     assert not set(asked_again) & set(saved)
     assert asked_again[: len(pending)] == pending
     assert loop.history_[0]["resumed"] and loop.history_[0]["round"] == 1
-    assert loop.n_labels_ == len(saved) + 6
+    assert loop.n_bought_ == len(saved) + 6
     # The resumed learner trained on every label, old and new.
     assert set(learner.labeled_indices_) == set(saved) | set(asked_again) | {0, 50, 100}
     with Journal(journal_path, readonly=True) as journal:
@@ -441,7 +454,7 @@ def test_resume_trains_on_the_journal_and_continues_round_numbers(path):
         raise AssertionError("the budget is spent: nothing may be asked")
 
     second = run(6, never).start()
-    assert second.n_labels_ == 6 and second.round_ == 2
+    assert second.n_bought_ == 6 and second.round_ == 2
     np.testing.assert_array_equal(
         np.sort(second.learner.labeled_indices_),
         np.sort(first.learner.labeled_indices_),

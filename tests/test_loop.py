@@ -14,13 +14,7 @@ from skal.loop import AnnotationLoop, annotate
 from skal.oracles import SKIP, STOP, UNKNOWN, KnownLabels, Oracle
 from skal.stopping import BudgetSpent, TargetScore
 
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    y_known = np.full_like(y, -1)
-    y_known[[0, 50, 100]] = y[[0, 50, 100]]
-    return X, y, y_known
+# `iris` (one labeled flower per species) comes from conftest.py.
 
 
 def make_learner(**kw):
@@ -49,7 +43,7 @@ def test_budget_is_exact_and_the_last_batch_shrinks(iris):
         make_learner(), X, oracle, y=y_known, budget=7, batch_size=3, verbose=0
     ).run()
     assert [len(r["queried"]) for r in loop.history_] == [3, 3, 1]
-    assert loop.n_labels_ == 7 == len(oracle.asked) == len(set(oracle.asked))
+    assert loop.n_bought_ == 7 == len(oracle.asked) == len(set(oracle.asked))
     assert loop.stop_reason_ == "budget of 7 labels spent"
     assert loop.learner.n_labeled_ == 10
     assert not set(oracle.asked) & {0, 50, 100}
@@ -100,7 +94,7 @@ def test_skipped_samples_wait_for_a_later_session_and_unknown_ones_never_return(
     assert skipped not in loop.labels_ and unknown not in loop.labels_
     assert loop.history_[0]["skipped"] == [skipped]
     assert loop.history_[0]["unknown"] == [unknown]
-    assert loop.n_labels_ == 12 - 2 - 2
+    assert loop.n_bought_ == 12 - 2 - 2
     with Journal(journal, readonly=True) as j:
         kinds = {a["index"]: a["kind"] for a in j.answers() if a["kind"] != "label"}
     assert kinds == {skipped: "skip", unknown: "unknown"}
@@ -122,7 +116,7 @@ def test_a_round_of_skips_moves_on_instead_of_looping(iris):
         make_learner(), X, oracle, y=y_known, budget=3, batch_size=3, verbose=0
     ).run()
     assert len(oracle.asked) == 6 == len(set(oracle.asked))
-    assert loop.n_labels_ == 3 and loop.history_[0]["labeled"] == []
+    assert loop.n_bought_ == 3 and loop.history_[0]["labeled"] == []
 
 
 def test_cold_start_with_one_class_keeps_asking_until_a_second_class(iris):
@@ -154,7 +148,7 @@ def test_stop_answer_keeps_the_round_open_and_teaches_what_was_given(iris, tmp_p
         make_learner(), X, oracle, y=y_known, batch_size=4, journal=journal, verbose=0
     ).run()
     assert loop.stop_reason_ == "stopped by the annotator"
-    assert loop.n_labels_ == 2 and loop.learner.n_labeled_ == 5
+    assert loop.n_bought_ == 2 and loop.learner.n_labeled_ == 5
     assert loop.history_[-1]["complete"] is False
     with Journal(journal, readonly=True) as j:
         assert j.open_round() == (0, oracle.asked[2:3] + loop.pending_[1:])
@@ -179,8 +173,8 @@ def test_callbacks_see_every_round_and_can_stop_the_loop(iris):
         verbose=0,
     ).run()
     assert [r["round"] for r in records] == [0, 1, 2]
-    assert loop.stop_reason_ == "enough rounds" and loop.n_labels_ == 6
-    assert records[1]["n_labeled"] == 7 and records[1]["n_labels"] == 4
+    assert loop.stop_reason_ == "enough rounds" and loop.n_bought_ == 6
+    assert records[1]["n_labeled"] == 7 and records[1]["n_bought"] == 4
     assert all(len(r["scores"]) == 2 for r in records)
 
 
@@ -197,7 +191,7 @@ def test_stopping_criteria_end_the_loop_early(iris):
     )
     assert loop.stop_reason_.startswith("score")
     assert target.scores_[-1] >= 0.9 > max(target.scores_[:-1])
-    assert loop.n_labels_ < 100
+    assert loop.n_bought_ < 100
 
 
 def test_pool_exhausted_ends_the_loop(iris):
@@ -206,7 +200,7 @@ def test_pool_exhausted_ends_the_loop(iris):
         make_learner(), X[:20], KnownLabels(y[:20]), batch_size=6, verbose=0
     )
     loop.run()
-    assert loop.n_labels_ == 20
+    assert loop.n_bought_ == 20
     assert [len(r["queried"]) for r in loop.history_] == [6, 6, 6, 2]
     assert loop.stop_reason_.startswith("pool exhausted")
 
@@ -221,7 +215,7 @@ def test_regression_pool_uses_nan_for_unlabeled():
     loop = annotate(learner, X, KnownLabels(y), y=y_known, budget=10, verbose=0)
     assert learner.n_labeled_ == 12
     assert learner.score(X, y) == pytest.approx(1.0)
-    assert loop.n_labels_ == 10
+    assert loop.n_bought_ == 10
     loop = AnnotationLoop(learner, X, y=y_known, verbose=0)
     loop.next_query()
     with pytest.raises(ValueError, match="finite number"):
@@ -252,7 +246,7 @@ def test_text_pool_and_dataframe_pool():
         batch_size=2,
         verbose=0,
     )
-    assert all(isinstance(t, str) for t in shown) and loop.n_labels_ == 8
+    assert all(isinstance(t, str) for t in shown) and loop.n_bought_ == 8
     assert list(learner.predict(["good", "bad"])) == ["pos", "neg"]
     assert {loop.labels_[i] for i in loop.labels_} <= set(truth)
 
@@ -301,7 +295,7 @@ def test_invalid_answers_are_refused_before_anything_is_journaled(iris, tmp_path
         assert j.labels(source="oracle") == [(index, 1)]
     loop = AnnotationLoop(make_learner(), X, y=y_known, verbose=0)
     loop.next_query()
-    with pytest.raises(ValueError, match="mixes types"):
+    with pytest.raises(ValueError, match="use one type for all labels"):
         loop.submit("setosa")
 
 

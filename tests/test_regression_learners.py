@@ -1,6 +1,7 @@
 """Behaviour of the regression learners: UncertaintySamplingRegressor
-(predictive std from return_std or a bagged ensemble) and CommitteeRegressor
-(variance of the members' predictions). NaN in y marks unlabeled rows."""
+(the predictive std the estimator reports) and CommitteeRegressor (variance
+of the members' predictions, for any regressor). NaN in y marks unlabeled
+rows."""
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skal import CommitteeRegressor, UncertaintySamplingRegressor
 from skal.scoring import committee_variance
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 
 @pytest.fixture(scope="module")
@@ -56,52 +58,22 @@ def test_auto_uses_return_std_through_a_pipeline(line):
     assert learner.query()[0] == 51
 
 
-def test_any_regressor_gets_a_bagged_std(line):
+def test_a_regressor_without_return_std_is_sent_to_the_committee(line):
     X, _, y_partial = line
-    learner = UncertaintySamplingRegressor(
-        LinearRegression(), n_members=8, batch_size=2, random_state=0
-    ).fit(X, y_partial)
-    assert len(learner.estimators_) == 8
-    # The deployed model is trained on every label, not a bootstrap.
-    reference = LinearRegression().fit(X[:12], y_partial[:12])
-    np.testing.assert_allclose(learner.predict(X), reference.predict(X))
-    preds = np.stack([m.predict(X[12:]) for m in learner.estimators_])
-    np.testing.assert_allclose(learner.informativeness(), preds.std(axis=0))
-    # Bootstrap slopes differ, so the spread grows with distance: extrapolate.
-    assert learner.query().tolist() == [51, 50]
-    mean, std = learner.predict(X[[0, 51]], return_std=True)
-    np.testing.assert_allclose(mean, reference.predict(X[[0, 51]]))
-    assert std[1] > 5 * std[0]
-
-
-def test_bootstrap_overrides_return_std_when_asked(line):
-    X, _, y_partial = line
-    learner = UncertaintySamplingRegressor(
-        BayesianRidge(), uncertainty="bootstrap", n_members=3, random_state=0
-    ).fit(X, y_partial)
-    assert len(learner.estimators_) == 3
-    # Switching back drops the stale ensemble.
-    learner.set_params(uncertainty="auto").fit(X, y_partial)
-    assert not hasattr(learner, "estimators_")
-    _, std = learner.predict(X[:3], return_std=True)
-    assert std.shape == (3,)
+    with pytest.raises(TypeError, match="CommitteeRegressor"):
+        UncertaintySamplingRegressor(LinearRegression()).fit(X, y_partial)
 
 
 @settings(max_examples=20, deadline=None)
 @given(scale=st.floats(0.1, 100), shift=st.floats(-1e3, 1e3))
-def test_bagged_spread_is_equivariant_to_affine_targets(line, scale, shift):
+def test_committee_spread_is_equivariant_to_affine_targets(line, scale, shift):
     # Bootstrap draws depend only on positions, so y -> a*y + b must map each
-    # member's prediction the same way: std scales by a, variance by a**2.
+    # member's prediction the same way: variance scales by a**2.
     X, _, y_partial = line
 
     def scores(learner, targets):
         return learner.set_params(random_state=3).fit(X, targets).informativeness()
 
-    base_std = scores(UncertaintySamplingRegressor(LinearRegression()), y_partial)
-    moved_std = scores(
-        UncertaintySamplingRegressor(LinearRegression()), scale * y_partial + shift
-    )
-    np.testing.assert_allclose(moved_std, scale * base_std, rtol=1e-6, atol=1e-8)
     base_var = scores(CommitteeRegressor(LinearRegression()), y_partial)
     moved_var = scores(
         CommitteeRegressor(LinearRegression()), scale * y_partial + shift
@@ -141,20 +113,30 @@ def test_planted_sample_where_different_members_disagree(line):
 
 def test_teach_and_simulation(line):
     X, y, y_partial = line
-    for cls in (CommitteeRegressor, UncertaintySamplingRegressor):
-        learner = cls(LinearRegression(), n_members=3, random_state=0)
+    for learner, sim in [
+        (
+            CommitteeRegressor(LinearRegression(), n_members=3, random_state=0),
+            CommitteeRegressor(
+                DecisionTreeRegressor(max_depth=3),
+                n_members=3,
+                batch_size=5,
+                budget=25,
+                n_initial=5,
+                random_state=0,
+            ),
+        ),
+        (
+            UncertaintySamplingRegressor(BayesianRidge(), random_state=0),
+            UncertaintySamplingRegressor(
+                BayesianRidge(), batch_size=5, budget=25, n_initial=5, random_state=0
+            ),
+        ),
+    ]:
         learner.fit(X, y_partial)
         idx = learner.query()
         learner.teach(y=y[idx], indices=idx)
         assert learner.n_labeled_ == 13 and idx[0] not in learner.query(n_instances=5)
-        sim = cls(
-            DecisionTreeRegressor(max_depth=3),
-            n_members=3,
-            batch_size=5,
-            budget=25,
-            n_initial=5,
-            random_state=0,
-        ).fit(X, y)
+        sim.fit(X, y)
         assert sim.n_labeled_ == 25 and len(sim.history_) == 5
         assert np.unique(sim.labeled_indices_).shape == (25,)
 
@@ -170,7 +152,7 @@ def test_all_nan_y_is_a_cold_start(line):
 
 def test_same_seed_same_queries_other_seed_other_members(line):
     X, _, y_partial = line
-    for cls in (CommitteeRegressor, UncertaintySamplingRegressor):
+    for cls in (CommitteeRegressor,):
         runs = [
             cls(DecisionTreeRegressor(), n_members=4, random_state=seed).fit(
                 X, y_partial
@@ -190,7 +172,7 @@ def test_grid_search_over_members_with_a_budget(line):
     X, y, _ = line
     search = GridSearchCV(
         CommitteeRegressor(LinearRegression(), batch_size=5, budget=15, random_state=0),
-        {"n_members": [2, 4], "bootstrap": [True, False]},
+        {"n_members": [2, 4], "batch_size": [3, 5]},
         cv=2,
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 4
@@ -211,11 +193,9 @@ def test_grid_search_over_members_with_a_budget(line):
     ("make", "error", "match"),
     [
         (
-            lambda: UncertaintySamplingRegressor(
-                LinearRegression(), uncertainty="return_std"
-            ),
+            lambda: UncertaintySamplingRegressor(LinearRegression()),
             TypeError,
-            "uncertainty='bootstrap'",
+            "return_std.*CommitteeRegressor",
         ),
         (
             lambda: UncertaintySamplingRegressor(LogisticRegression()),
@@ -223,14 +203,9 @@ def test_grid_search_over_members_with_a_budget(line):
             "UncertaintySamplingClassifier",
         ),
         (
-            lambda: UncertaintySamplingRegressor(LinearRegression(), n_members=1),
+            lambda: CommitteeRegressor(LinearRegression(), n_members=1),
             InvalidParameterError,
             "n_members",
-        ),
-        (
-            lambda: UncertaintySamplingRegressor(BayesianRidge(), uncertainty="std"),
-            InvalidParameterError,
-            "uncertainty",
         ),
         (
             lambda: CommitteeRegressor(LogisticRegression()),
@@ -257,22 +232,15 @@ def test_budget_with_nan_targets_is_refused(line):
 
 
 # ------------------------------------------------------------ conformance
-def _expected_failures(estimator):
-    return {
-        "check_supervised_y_no_nan": (
-            "NaN marks unlabeled rows, so an all-NaN y is a valid cold start"
-        )
-    }
 
 
 @parametrize_with_checks(
     [
         UncertaintySamplingRegressor(BayesianRidge()),
-        UncertaintySamplingRegressor(LinearRegression(), n_members=3),
         CommitteeRegressor(LinearRegression(), n_members=3),
         CommitteeRegressor([LinearRegression(), DecisionTreeRegressor()]),
     ],
-    expected_failed_checks=_expected_failures,
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_conformance(estimator, check):
     check(estimator)

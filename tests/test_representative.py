@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skal import RandomSampler, RepresentativeSampler, UncertaintySamplingClassifier
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 METHODS = ["kcenter", "kmeans", "density"]
 
@@ -133,12 +134,12 @@ def test_regression_and_the_estimator_type(blobs):
 def test_initial_cold_start_of_an_uncertainty_learner(blobs, initial):
     X, y = blobs
     learner = UncertaintySamplingClassifier(
-        LogisticRegression(), initial=initial, budget=8, n_initial=8, random_state=0
+        LogisticRegression(), cold_start=initial, budget=8, n_initial=8, random_state=0
     ).fit(X, y)
     assert set(y[learner.labeled_indices_]) == set(range(8))
     # The cold-start query of an unlabeled pool uses it too.
     cold = UncertaintySamplingClassifier(
-        LogisticRegression(), initial=initial, batch_size=8, random_state=0
+        LogisticRegression(), cold_start=initial, batch_size=8, random_state=0
     ).fit(X, np.full(400, -1))
     assert set(y[cold.query()]) == set(range(8))
 
@@ -172,18 +173,14 @@ def test_errors_name_the_parameter_and_the_fix(blobs):
     words = np.array([["a"], ["b"]] * 10, dtype=object)
     with pytest.raises(ValueError, match="method='kcenter'.*numeric.*vectorize"):
         _sampler().fit(words, np.full(20, -1)).query()
-    with pytest.raises(ValueError, match="initial.*'density'"):
-        UncertaintySamplingClassifier(LogisticRegression(), initial="core").fit(X, y)
+    with pytest.raises(ValueError, match="cold_start.*'density'"):
+        UncertaintySamplingClassifier(LogisticRegression(), cold_start="core").fit(X, y)
     assert "initial" not in _sampler().get_params()
 
 
 @parametrize_with_checks(
     [_sampler(method=m) for m in METHODS] + [RepresentativeSampler(Ridge())],
-    expected_failed_checks=lambda est: (
-        {"check_classifiers_classes": "-1 marks unlabeled rows when budget is None"}
-        if is_classifier(est)
-        else {"check_supervised_y_no_nan": "NaN marks unlabeled regression targets"}
-    ),
+    expected_failed_checks=sklearn_expected_failures,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -12,17 +12,18 @@ from joblib import parallel_config
 from sklearn.linear_model import LogisticRegression
 
 from skal import UncertaintySamplingClassifier
-from skal._scale import (
+from skal._random import KeyStream
+from skal._scan import (
     QUERY_WORKING_MEMORY,
-    _block_top_k,
-    _KeyStream,
-    _merge,
+    PoolPositions,
     candidate_rows,
-    distributed_top_k,
+    scan_scores,
+    scan_top_k,
     scoring_chunk_rows,
 )
-from skal.scoring import _top_two, margin, ratio
-from skal.selection import chunked_top_k
+from skal.scoring import margin, ratio
+from skal.scoring._measures import top_two
+from skal.selection import top_k_keyed
 
 
 def _tied_pool(n=3000, seed=0):
@@ -55,7 +56,7 @@ def test_top_two_equals_partition(n_samples, n_classes):
     rng = np.random.default_rng(n_samples + n_classes)
     # Quantised probabilities: plenty of exact ties between the two leaders.
     proba = rng.integers(0, 4, size=(n_samples, n_classes)) / 3.0
-    first, second = _top_two(proba)
+    first, second = top_two(proba)
     if n_classes == 1:
         expected = proba[:, 0], np.zeros(n_samples)
     else:
@@ -93,53 +94,54 @@ def test_candidate_rows_view_for_a_contiguous_run_copy_otherwise():
 
 
 def test_key_stream_equals_sequential_draws():
-    rng = np.random.default_rng(11)
-    stream = _KeyStream(rng.bit_generator)
-    expected = np.random.default_rng(11).random(1000)
-    np.testing.assert_array_equal(stream.draw(0, 1000), expected)
-    np.testing.assert_array_equal(stream.draw(357, 100), expected[357:457])
+    keys = KeyStream(seed=11, round=3)
+    expected = keys.draw(0, 1000)
+    np.testing.assert_array_equal(keys.draw(357, 100), expected[357:457])
+    assert not np.array_equal(KeyStream(11, 4).draw(0, 10), expected[:10])
 
 
-@pytest.mark.parametrize("block", [1, 97, 1000, 5000])
-def test_blockwise_merge_equals_chunked_top_k(block):
+def _scorer(scores):
+    return lambda rows, start: scores[start : start + len(rows)]
+
+
+@pytest.mark.parametrize("chunk", [1, 64, 97, 1000, 5000])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_scan_top_k_equals_a_whole_pool_top_k(chunk, n_jobs):
     scores = np.round(np.random.default_rng(1).random(5000), 1)  # many ties
-    expected = chunked_top_k(lambda sl: scores[sl], 5000, 40, random_state=4)
-    stream = _KeyStream(np.random.default_rng(4).bit_generator)
-    parts = [
-        _block_top_k(
-            lambda rows: rows, scores[s : s + block], s, 40, stream, chunk_size=64
-        )
-        for s in range(0, 5000, block)
-    ]
-    idx, best = _merge(parts, 40)
-    np.testing.assert_array_equal(idx, expected[0])
-    np.testing.assert_array_equal(best, expected[1])
+    keys = KeyStream(seed=4, round=0)
+    expected = top_k_keyed(scores, keys.draw(0, 5000), 40)
+    idx, best = scan_top_k(
+        _scorer(scores),
+        np.zeros((5000, 1)),
+        PoolPositions(5000),
+        40,
+        keys=keys,
+        chunk_size=chunk,
+        n_jobs=n_jobs,
+    )
+    np.testing.assert_array_equal(idx, expected)
+    np.testing.assert_array_equal(best, scores[expected])
 
 
-@pytest.mark.parametrize(
-    "bit_generator",
-    [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox],
-)
-def test_distributed_top_k_equals_sequential_and_leaves_the_same_state(
-    bit_generator,
-):
-    # MT19937 and Philox are not seeked: their keys are drawn block by block.
-    learner = _learner(n_jobs=2)
-    pool = _tied_pool()
-    rng_a = np.random.Generator(bit_generator(5))
-    rng_b = np.random.Generator(bit_generator(5))
-    with sklearn.config_context(working_memory=0.05):  # many small chunks
-        expected = chunked_top_k(
-            lambda sl: learner._score_rows(pool[sl]),
-            pool.shape[0],
-            30,
-            random_state=rng_a,
-            chunk_size=scoring_chunk_rows(pool.shape[0], learner._row_bytes()),
+@pytest.mark.parametrize("block", [1, 256])
+def test_scan_chunks_start_on_block_boundaries(block):
+    starts = []
+
+    def score_at(rows, start):
+        starts.append(start)
+        return np.zeros(len(rows))
+
+    for n_jobs in (1, 2):
+        starts.clear()
+        scan_scores(
+            score_at,
+            np.zeros((3000, 1)),
+            PoolPositions(3000),
+            chunk_size=scoring_chunk_rows(3000, 10**6, block),
+            n_jobs=n_jobs,
+            block=block,
         )
-        got = distributed_top_k(learner, pool, np.arange(pool.shape[0]), 30, rng_b)
-    np.testing.assert_array_equal(got[0], expected[0])
-    np.testing.assert_array_equal(got[1], expected[1])
-    assert rng_a.random() == rng_b.random()
+        assert all(s % block == 0 for s in starts)
 
 
 @pytest.mark.parametrize("working_memory", [0.05, 1024])
@@ -182,8 +184,6 @@ def test_remembered_pool_with_jobs_equals_sequential():
 
 
 def test_pool_positions_behave_like_an_arange():
-    from skal._scale import PoolPositions
-
     positions, expected = PoolPositions(10), np.arange(10)
     assert positions.shape == (10,) and len(positions) == 10
     np.testing.assert_array_equal(np.asarray(positions), expected)

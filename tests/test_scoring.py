@@ -45,7 +45,7 @@ def committees(draw, max_members=6, max_classes=6, max_rows=10):
 
 
 def _measure(name):
-    return scoring.UNCERTAINTY_MEASURES[name]
+    return scoring.MEASURES[name]
 
 
 def _upper_bound(name, k):
@@ -179,7 +179,7 @@ def test_committee_measures_invariant_to_class_and_member_order(member_proba, se
         "mutual_information",
         "mean_std",
     ]:
-        f = scoring.COMMITTEE_MEASURES[name]
+        f = scoring.MEASURES[name]
         np.testing.assert_allclose(f(member_proba), f(shuffled), atol=1e-9)
 
 
@@ -259,3 +259,138 @@ def test_mean_std_is_bounded_by_one_half(member_proba):
     assert np.all(np.isfinite(scores))
     assert np.all(scores >= 0)
     assert np.all(scores <= 0.5 + 1e-12)
+
+
+# ------------------------------------------------------------- registry
+MEMBER_MEASURES = [
+    "consensus_entropy",
+    "kl_max_disagreement",
+    "mutual_information",
+    "mean_std",
+]
+
+
+@given(member_proba=committees())
+def test_every_registered_measure_stays_within_its_upper_bound(member_proba):
+    n_members, _, k = member_proba.shape
+    for name, measure in scoring.MEASURES.items():
+        if measure.reads in ("member_predictions", "std"):
+            continue
+        values = scoring.feed(measure, member_proba=member_proba)
+        scores = measure(values)
+        assert np.all(scores >= -TOL)
+        assert np.all(scores <= measure.upper(k, n_members) + TOL), name
+        normalized = measure.normalized(values, n_classes=k, n_members=n_members)
+        assert np.all(normalized <= 1 + TOL)
+
+
+@pytest.mark.parametrize(
+    "name, values, expected",
+    [
+        # Known values computed by hand; each would catch a mutant (a max for
+        # a mean, a missing "1 -", a swapped order).
+        ("margin", [[0.6, 0.3, 0.1]], [0.7]),
+        ("least_confidence", [[0.6, 0.3, 0.1]], [0.4]),
+        ("ratio", [[0.6, 0.3, 0.1]], [0.5]),
+        ("entropy", [[0.5, 0.25, 0.25]], [1.5 * np.log(2)]),
+        (
+            "vote_entropy",
+            [[0.75, 0.25]],
+            [-(0.75 * np.log(0.75) + 0.25 * np.log(0.25))],
+        ),
+        ("variation_ratios", [[0.75, 0.25]], [0.25]),
+        (
+            "consensus_entropy",
+            [[[1.0, 0.0]], [[0.5, 0.5]]],
+            [-(0.75 * np.log(0.75) + 0.25 * np.log(0.25))],
+        ),
+        # Member stds per class: |1 - 0.5| / 2 = 0.25 for both classes, and
+        # for a 3-class row the stds 0.25, 0.25, 0: mean 1/6, max 1/4.
+        ("mean_std", [[[1.0, 0.0, 0.0]], [[0.5, 0.5, 0.0]]], [1 / 6]),
+        ("mutual_information", [[[1.0, 0.0]], [[0.0, 1.0]]], [np.log(2)]),
+        ("kl_max_disagreement", [[[1.0, 0.0]], [[0.5, 0.5]]], [np.log(4 / 3)]),
+        ("variance", [[1.0, 5.0], [3.0, 5.0]], [1.0, 0.0]),
+        ("std", [0.5, 2.0], [0.5, 2.0]),
+    ],
+)
+def test_known_values_of_every_measure(name, values, expected):
+    np.testing.assert_allclose(scoring.MEASURES[name](values), expected, atol=1e-12)
+
+
+def test_the_public_functions_and_the_registry_agree():
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(4), size=50)
+    for name in ("margin", "least_confidence", "ratio", "entropy"):
+        np.testing.assert_array_equal(
+            getattr(scoring, name)(proba), scoring.MEASURES[name](proba)
+        )
+    member = rng.dirichlet(np.ones(4), size=(5, 50))
+    for name in MEMBER_MEASURES:
+        np.testing.assert_array_equal(
+            getattr(scoring, name)(member), scoring.MEASURES[name](member)
+        )
+    votes = member.argmax(axis=2)
+    fractions = scoring.vote_fractions(votes, 4)
+    np.testing.assert_allclose(
+        scoring.vote_entropy(votes, 4), scoring.MEASURES["vote_entropy"](fractions)
+    )
+
+
+def test_feed_adapts_member_outputs_to_what_a_measure_reads():
+    member = np.array([[[0.9, 0.1]], [[0.2, 0.8]], [[0.6, 0.4]]])
+    np.testing.assert_allclose(
+        scoring.feed(scoring.MEASURES["margin"], member_proba=member), member.mean(0)
+    )
+    np.testing.assert_allclose(
+        scoring.feed(scoring.MEASURES["vote_entropy"], member_proba=member),
+        [[2 / 3, 1 / 3]],
+    )
+    assert scoring.feed(scoring.MEASURES["mean_std"], member_proba=member) is member
+
+
+def test_get_measure_names_what_a_learner_can_serve():
+    assert scoring.get_measure("bald", output="member_proba").name == (
+        "mutual_information"
+    )
+    with pytest.raises(ValueError, match="reads member_proba"):
+        scoring.get_measure("mean_std", output="proba")
+    with pytest.raises(ValueError, match="Unknown measure='marg'"):
+        scoring.get_measure("marg", output="proba")
+    custom = scoring.get_measure(lambda p: p[:, 0], output="proba")
+    assert custom.reads == "proba" and custom.upper() == np.inf
+
+
+def test_measures_pickle_by_name():
+    import pickle
+
+    margin = scoring.MEASURES["margin"]
+    assert pickle.loads(pickle.dumps(margin)) is margin
+
+
+@pytest.mark.parametrize(
+    "proba, what",
+    [
+        ([[0.7, 0.7]], "summing to between 1.4"),
+        ([[1.2, -0.2]], "negative values"),
+        ([[np.inf, 0.0]], "infinite values"),
+        ([[np.nan, 1.0]], "NaN"),
+        ([[2.0, -1.0, 0.0]], "negative values"),
+    ],
+)
+def test_check_proba_refuses_what_is_not_a_probability(proba, what):
+    with pytest.raises(ValueError, match="MyModel.predict_proba") as info:
+        scoring.check_proba(proba, source="MyModel.predict_proba")
+    assert what in str(info.value)
+
+
+def test_check_proba_tolerates_float_error_and_checks_the_width():
+    p = np.array([[0.5 + 4e-4, 0.5 - 4e-4 + 3e-4]], dtype=np.float32)
+    scoring.check_proba(p)
+    with pytest.raises(ValueError, match="3 probability columns for 2 classes"):
+        scoring.check_proba([[0.2, 0.3, 0.5]], n_classes=2, source="net")
+
+
+@pytest.mark.parametrize("name", ["margin", "entropy", "least_confidence", "ratio"])
+def test_measures_refuse_invalid_probabilities(name):
+    with pytest.raises(ValueError, match="not probabilities"):
+        scoring.MEASURES[name]([[0.9, 0.9]])

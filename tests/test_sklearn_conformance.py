@@ -3,7 +3,7 @@ Pipelines, cross-validation, grid search, pandas and sparse inputs."""
 
 import numpy as np
 import pytest
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -13,36 +13,26 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skal import RandomSampler, UncertaintySamplingClassifier
-
-# -1 marks unlabeled rows (scikit-learn's semi-supervised convention);
-# sklearn's own check special-cases its semi-supervised estimators by name.
-MINUS_ONE_IS_UNLABELED = {
-    "check_classifiers_classes": (
-        "labels {-1, 1}: -1 marks unlabeled rows when budget is None "
-        "(with budget set, -1 is an ordinary class)"
-    ),
-}
-NAN_IS_UNLABELED = {
-    "check_supervised_y_no_nan": (
-        "NaN marks unlabeled regression targets; an all-NaN y is a valid cold start"
-    ),
-}
+from skal import (
+    AdaptiveSampler,
+    RandomSampler,
+    SelfTraining,
+    UncertaintySamplingClassifier,
+)
+from skal.utils.estimator_checks import sklearn_expected_failures
 
 ESTIMATORS = [
-    UncertaintySamplingClassifier(LogisticRegression(), strategy=strategy)
+    UncertaintySamplingClassifier(LogisticRegression(), measure=strategy)
     for strategy in ["margin", "least_confidence", "ratio", "entropy"]
 ] + [
     RandomSampler(LogisticRegression()),
     RandomSampler(Ridge()),
+    UncertaintySamplingClassifier(LogisticRegression(), self_training=SelfTraining()),
+    AdaptiveSampler(LogisticRegression()),
 ]
 
 
-def _expected_failures(estimator):
-    return MINUS_ONE_IS_UNLABELED if is_classifier(estimator) else NAN_IS_UNLABELED
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=sklearn_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
@@ -54,10 +44,10 @@ def cancer():
 
 def test_get_params_deep_and_set_params_reach_the_wrapped_estimator():
     learner = UncertaintySamplingClassifier(
-        make_pipeline(StandardScaler(), LogisticRegression(C=1.0)), strategy="entropy"
+        make_pipeline(StandardScaler(), LogisticRegression(C=1.0)), measure="entropy"
     )
     params = learner.get_params(deep=True)
-    assert params["strategy"] == "entropy"
+    assert params["measure"] == "entropy"
     assert params["estimator__logisticregression__C"] == 1.0
     learner.set_params(estimator__logisticregression__C=0.01, batch_size=3)
     assert learner.estimator.steps[-1][1].C == 0.01
@@ -120,7 +110,7 @@ def test_grid_search_over_strategy_batch_size_and_estimator_param():
         LogisticRegression(max_iter=500), budget=30, n_initial=6, random_state=0
     )
     grid = {
-        "strategy": ["margin", "entropy"],
+        "measure": ["margin", "entropy"],
         "batch_size": [4, 8],
         # A crippling regularisation must lose to a sane one.
         "estimator__C": [1e-4, 1.0],
@@ -137,7 +127,7 @@ def test_grid_search_over_strategy_batch_size_and_estimator_param():
     assert means[crippled].max() < means[~crippled].min()
     best = search.best_estimator_
     assert best.n_labeled_ == 30
-    assert best.strategy == search.best_params_["strategy"]
+    assert best.measure == search.best_params_["measure"]
 
 
 def test_pandas_dataframe_with_a_column_transformer():

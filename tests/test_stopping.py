@@ -37,7 +37,7 @@ class Predicts(ClassifierMixin, BaseEstimator):
 
 
 def state(learner=None, n_labels=0):
-    return SimpleNamespace(learner=learner, n_labels_=n_labels)
+    return SimpleNamespace(learner=learner, n_bought_=n_labels)
 
 
 def test_budget_spent():
@@ -106,7 +106,9 @@ def test_stabilizing_predictions_refuses_regressors_and_bad_params():
 
 def test_max_uncertainty_below():
     scores = {"values": np.array([0.2, 0.6])}
-    learner = SimpleNamespace(n_labeled_=3, informativeness=lambda X: scores["values"])
+    learner = SimpleNamespace(
+        n_labeled_=3, informativeness=lambda X, normalize=False: scores["values"]
+    )
     crit = MaxUncertaintyBelow(0.5)
     assert not crit(state(learner))
     scores["values"] = np.array([0.2, 0.4])
@@ -142,7 +144,7 @@ def test_composition_evaluates_every_member_and_combines_reasons():
 
 def test_plain_functions_and_lists_are_criteria():
     def at_three(loop):
-        return loop.n_labels_ == 3
+        return loop.n_bought_ == 3
 
     crit = as_criterion([at_three, BudgetSpent(10)])
     assert isinstance(crit, AnyOf)
@@ -167,7 +169,65 @@ def test_stabilizing_predictions_stops_a_real_loop_before_the_pool_is_spent():
     crit = StabilizingPredictions(X, threshold=0.99, window=3)
     loop = annotate(learner, X, KnownLabels(y), y=y_known, stopping=crit, verbose=0)
     assert loop.stop_reason_.startswith("predictions stabilized")
-    assert loop.n_labels_ < 147
+    assert loop.n_bought_ < 147
     assert np.mean(crit.kappas_[-3:]) >= 0.99
     # One comparison per model: the initial one plus one per round.
     assert len(crit.kappas_) == len(loop.history_)
+
+
+# `iris` (one labeled flower per species) comes from conftest.py.
+
+
+def test_budget_spent_never_lets_the_loop_buy_more(iris):
+    # The criterion caps the last batch: BudgetSpent(7) with batches of 3
+    # buys 3 + 3 + 1, never 9, and says so.
+    X, y, y_known = iris
+    learner = UncertaintySamplingClassifier(
+        LogisticRegression(max_iter=500), batch_size=3, random_state=0
+    )
+    loop = annotate(
+        learner, X, KnownLabels(y), y=y_known, stopping=BudgetSpent(7), verbose=0
+    )
+    assert loop.n_bought_ == 7
+    assert loop.stop_reason_ == "budget of 7 labels spent"
+    assert [len(r["labeled"]) for r in loop.history_] == [3, 3, 1]
+
+
+def test_budget_spent_stops_a_simulated_fit_too(iris):
+    X, y, _ = iris
+    learner = UncertaintySamplingClassifier(
+        LogisticRegression(max_iter=500),
+        batch_size=5,
+        budget=60,
+        n_initial=10,
+        callbacks=[BudgetSpent(22)],
+        random_state=0,
+    ).fit(X, y)
+    assert learner.n_labeled_ == 22
+
+
+@pytest.mark.parametrize("measure", ["margin", "entropy", "least_confidence", "ratio"])
+def test_max_uncertainty_below_is_on_one_scale_for_every_measure(iris, measure):
+    # Normalised by the measure's upper bound, a threshold of 0.5 means "no
+    # sample is half as uncertain as it could be" for every measure; margin
+    # scores near 1 never fell below a threshold meant for entropy before.
+    X, y, y_known = iris
+    learner = UncertaintySamplingClassifier(
+        LogisticRegression(max_iter=500),
+        measure=measure,
+        batch_size=5,
+        random_state=0,
+    )
+    crit = MaxUncertaintyBelow(0.5)
+    loop = annotate(
+        learner,
+        X,
+        KnownLabels(y),
+        y=y_known,
+        stopping=crit,
+        budget=140,
+        verbose=0,
+    )
+    assert loop.stop_reason_.startswith("maximum informativeness")
+    assert loop.n_bought_ < 140
+    assert all(0 <= s <= 1 for s in crit.max_scores_)

@@ -20,12 +20,10 @@ import importlib
 from skal.neural._checks import check_probabilities
 from skal.neural.badge import BADGEClassifier
 from skal.neural.bayesian import (
-    MC_DROPOUT_MEASURES,
     MCDropoutClassifier,
     MCDropoutRegressor,
     mc_dropout_predict,
     mc_dropout_proba,
-    mean_std,
 )
 from skal.neural.embedding import embed, gradient_embedding
 
@@ -37,7 +35,6 @@ _LAZY = {
 }
 
 __all__ = [
-    "MC_DROPOUT_MEASURES",
     "BADGEClassifier",
     "KerasClassifier",
     "KerasRegressor",
@@ -50,7 +47,6 @@ __all__ = [
     "gradient_embedding",
     "mc_dropout_predict",
     "mc_dropout_proba",
-    "mean_std",
 ]
 
 

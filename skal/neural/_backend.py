@@ -10,6 +10,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from skal._pipeline import final_step as _final_step
+from skal._pipeline import transform_to_final
+
 __all__ = [
     "backend_of",
     "dropout_layers",
@@ -37,29 +40,9 @@ def backend_of(estimator):
     return None
 
 
-def _inner(estimator, X=None):
-    """One level down: a Pipeline's last step or a search's estimator."""
-    if hasattr(estimator, "best_estimator_"):
-        return estimator.best_estimator_, X
-    if hasattr(estimator, "steps"):
-        if X is not None:
-            X = estimator[:-1].transform(X)
-        return estimator.steps[-1][1], X
-    if X is None and (
-        hasattr(estimator, "param_grid") or hasattr(estimator, "param_distributions")
-    ):
-        # An unfitted search: what it will fit is its estimator.
-        return estimator.estimator, X
-    return None, X
-
-
 def final_step(estimator):
     """The estimator at the end of Pipelines and searches (fitted or not)."""
-    while True:
-        inner, _ = _inner(estimator)
-        if inner is None:
-            return estimator
-        estimator = inner
+    return _final_step(estimator)
 
 
 def unwrap(estimator, X):
@@ -68,11 +51,7 @@ def unwrap(estimator, X):
     Pipelines are walked through (their transformers applied to ``X``), fitted
     searches through ``best_estimator_``.
     """
-    while True:
-        inner, X = _inner(estimator, X)
-        if inner is None:
-            break
-        estimator = inner
+    estimator, X = transform_to_final(estimator, X)
     backend = backend_of(estimator)
     if backend is None:
         raise TypeError(

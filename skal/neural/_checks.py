@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from skal.scoring import check_proba
+
 __all__ = ["check_probabilities"]
 
 _SOFTMAX_FIX = (
@@ -12,12 +14,13 @@ _SOFTMAX_FIX = (
 )
 
 
-def check_probabilities(proba, n_classes=None, *, source="The network", atol=1e-3):
+def check_probabilities(proba, n_classes=None, *, source="The network"):
     """Check that a network's output is a probability simplex of the right width.
 
     Networks are free to end in logits, ReLUs or any number of units; the
     uncertainty measures are only meaningful on probabilities with one column
-    per class. This raises an error that names the problem and the fix.
+    per class. This raises an error that names the problem and the fix; the
+    values are checked by :func:`skal.scoring.check_proba`.
 
     Parameters
     ----------
@@ -27,8 +30,6 @@ def check_probabilities(proba, n_classes=None, *, source="The network", atol=1e-
         The number of classes the columns must match; None skips that check.
     source : str, default="The network"
         What produced ``proba``, for the error message.
-    atol : float, default=1e-3
-        Tolerance on row sums (networks compute in float32).
 
     Returns
     -------
@@ -49,7 +50,7 @@ def check_probabilities(proba, n_classes=None, *, source="The network", atol=1e-
     >>> check_probabilities([[2.0, -1.0]])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: The network's outputs are not probabilities: ...
+    ValueError: The network returned rows that are not probabilities: ...
     """
     proba = np.asarray(proba, dtype=float)
     if n_classes is not None and proba.shape[-1] != n_classes:
@@ -60,20 +61,6 @@ def check_probabilities(proba, n_classes=None, *, source="The network", atol=1e-
             "classes=<every class> to the net so that classes_ matches the output "
             "width (and declare the same classes= on the learner)."
         )
-    if proba.size == 0:
-        return proba
-    if np.isnan(proba).any():
-        raise ValueError(
-            f"{source} predicted NaN probabilities; training diverged (lower the "
-            "learning rate) or the input holds NaN."
-        )
-    low = proba.min()
-    sums = proba.sum(axis=-1)
-    if low < -atol or np.abs(sums - 1.0).max() > atol:
-        raise ValueError(
-            f"{source.rstrip('.')}'s outputs are not probabilities: the smallest "
-            f"value is {low:.3g} and rows sum to between {sums.min():.3g} and "
-            f"{sums.max():.3g} instead of 1 (logits or an unnormalised last "
-            f"layer?). {_SOFTMAX_FIX}"
-        )
-    return proba
+    return check_proba(
+        proba, source=source, ndim=max(proba.ndim, 1), advice=_SOFTMAX_FIX
+    )

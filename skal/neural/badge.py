@@ -4,10 +4,15 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
 
-from skal._data import take_rows
+from skal._docs import fill_doc
+from skal._features import FEATURE_SPACES
+from skal._mixins import DeclaredClassesMixin, WarmStartMixin
+from skal._random import as_generator, stream
+from skal._scan import scan_map
 from skal.base import BaseActiveLearner
+from skal.neural._backend import backend_of, final_step
 from skal.neural.embedding import gradient_embedding
-from skal.selection import _as_generator, chunk_rows
+from skal.self_training import SelfTrainingMixin
 
 __all__ = ["BADGEClassifier", "kmeans_plusplus_batch"]
 
@@ -51,7 +56,7 @@ def kmeans_plusplus_batch(G, k, *, random_state=None):
         raise ValueError(f"G must be 2-d (n_rows, n_dims), got shape {G.shape}.")
     if not 1 <= k <= n:
         raise ValueError(f"k must be in [1, {n}] for {n} rows, got {k}.")
-    rng = _as_generator(random_state)
+    rng = as_generator(random_state)
     sq_norms = np.einsum("ij,ij->i", G, G)
     picked = [int(np.argmax(sq_norms))]
     closest = np.full(n, np.inf)
@@ -70,7 +75,14 @@ def kmeans_plusplus_batch(G, k, *, random_state=None):
     return np.asarray(picked, dtype=np.intp)
 
 
-class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
+@fill_doc
+class BADGEClassifier(
+    SelfTrainingMixin,
+    DeclaredClassesMixin,
+    WarmStartMixin,
+    ClassifierMixin,
+    BaseActiveLearner,
+):
     """Batch Active learning by Diverse Gradient Embeddings (BADGE).
 
     Ash et al. (2020): embed each pool sample as the gradient the network's
@@ -83,52 +95,31 @@ class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
     Parameters
     ----------
     estimator : estimator object
-        A network classifier (scikeras ``KerasClassifier`` or skorch
+        A classifier with ``predict_proba`` whose last layer is a softmax: a
+        network (scikeras ``KerasClassifier`` or skorch
         ``NeuralNetClassifier``, the :mod:`skal.neural` ones included, alone
-        or ending a Pipeline) whose output layer is a softmax; with
-        ``embedding`` given, any classifier with ``predict_proba``. Cloned on
-        fit.
-    embedding : {"penultimate", "input"} or callable, default="penultimate"
-        Where ``h`` comes from: the network's penultimate layer
-        (:func:`skal.neural.embed`); ``"input"``, the features the final
-        estimator reads (after a Pipeline's transformers), which makes BADGE
-        work for a linear model such as LogisticRegression; or
-        ``embedding(estimator_, X) -> (n_rows, n_dims)``.
+        or ending a Pipeline), or a linear model such as LogisticRegression
+        (whose "penultimate layer" is its input). Cloned on fit.
+    feature_space : {"model", "input"} or callable, default="model"
+        Where ``h`` comes from: ``"model"``, the representation the trained
+        model's last layer reads (a network's penultimate layer, or the
+        features a Pipeline's transformers give its final step); ``"input"``,
+        the numeric input; or ``f(estimator_, X) -> (n_rows, n_dims)``.
     layer : str, default=None
-        Layer whose output is ``h`` instead of the penultimate one.
-    batch_size : int, default=1
-        Samples per query (and per simulated round). BADGE is a batch
-        method; with 1 it picks the largest gradient.
-    budget : int, default=None
-        If set, ``fit`` simulates active learning with ``y`` as the oracle
-        until ``budget`` labels are bought.
-    n_initial : int, default=10
-        Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
-        How the first samples are chosen without a model.
-    classes : array-like, default=None
-        All class labels, declared up front.
-    warm_start : bool, default=False
-        Between rounds, continue training the current network on all labels
-        instead of training a fresh clone.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial sample and the k-means++ draws.
+        For a network, the layer whose output is ``h`` instead of the
+        penultimate one.
+    %(batch_size)s
+    %(simulation)s
+    %(classes)s
+    %(self_training)s
+    %(warm_start)s
+    %(common_tail)s
 
     Attributes
     ----------
-    estimator_ : estimator object
-        The network trained on every label bought so far.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training ``estimator_``.
-    history_ : list of dict
-        One record per round; ``scores`` are the gradient-embedding norms of
-        the picked samples.
-    n_features_in_ : int
-        Number of features seen during fit (for 2-d inputs).
+    %(estimator_)s
+    %(classes_)s
+    %(common_attributes)s
 
     Notes
     -----
@@ -162,35 +153,42 @@ class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
 
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
-        "embedding": [StrOptions({"penultimate", "input"}), callable],
+        "feature_space": [StrOptions(set(FEATURE_SPACES)), callable],
         "layer": [str, None],
-        "classes": ["array-like", None],
-        "warm_start": ["boolean"],
+        **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
+        **WarmStartMixin._warm_start_constraints,
     }
 
     def __init__(
         self,
         estimator,
         *,
-        embedding="penultimate",
+        feature_space="model",
         layer=None,
         batch_size=1,
         budget=None,
         n_initial=10,
-        initial="random",
+        cold_start="random",
         classes=None,
+        self_training=None,
         warm_start=False,
+        callbacks=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
-        self.embedding = embedding
+        self.feature_space = feature_space
         self.layer = layer
         self.batch_size = batch_size
         self.budget = budget
         self.n_initial = n_initial
-        self.initial = initial
+        self.cold_start = cold_start
         self.classes = classes
+        self.self_training = self_training
         self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -198,26 +196,47 @@ class BADGEClassifier(ClassifierMixin, BaseActiveLearner):
             raise TypeError(
                 f"BADGEClassifier needs a classifier with predict_proba; "
                 f"{self.estimator!r} has none. Use a network classifier ending in "
-                "a softmax, or RandomSampler."
+                "a softmax, a linear model such as LogisticRegression, or "
+                "RandomSampler."
             )
+
+    def _feature_space(self):
+        return self.feature_space
+
+    def _learned_representation(self):
+        return backend_of(final_step(self.estimator)) is not None
+
+    def _embedding(self):
+        if callable(self.feature_space):
+            return self.feature_space
+        if self.feature_space == "input":
+            return lambda estimator, X: X
+        if self._learned_representation():
+            return "penultimate"
+        return "input"
 
     def _gradients(self, X):
         grads, _ = gradient_embedding(
-            self.estimator_, X, layer=self.layer, embedding=self.embedding
+            self.estimator_, X, layer=self.layer, embedding=self._embedding()
         )
         return grads
 
-    def _score_rows(self, X):
+    def _score(self, X):
         return np.linalg.norm(self._gradients(X), axis=1)
 
-    def _select(self, source, candidates, k, remembered):
-        n_pool = candidates.shape[0]
-        size = chunk_rows(n_pool, self._row_bytes())
-        grads = np.concatenate(
-            [
-                self._gradients(take_rows(source, candidates[i : i + size]))
-                for i in range(0, n_pool, size)
-            ]
+    def _row_bytes(self):
+        n_features = getattr(self, "n_features_in_", 1)
+        n_classes = len(getattr(self, "classes_", ())) or 1
+        return 8 * (2 * n_features + 2 * n_classes * max(n_features, 64))
+
+    def _select(self, pool, k):
+        grads = scan_map(
+            lambda rows, start: self._gradients(rows),
+            pool.source,
+            pool.candidates,
+            chunk_size=self._chunk_size(pool.size),
+            n_jobs=self.n_jobs,
         )
-        pos = kmeans_plusplus_batch(grads, k, random_state=self._rng)
-        return candidates[pos], np.linalg.norm(grads[pos], axis=1)
+        rng = stream(self._seed, "select", self._round)
+        pos = kmeans_plusplus_batch(grads, k, random_state=rng)
+        return pool.candidates[pos], np.linalg.norm(grads[pos], axis=1)

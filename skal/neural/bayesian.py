@@ -4,16 +4,24 @@ A network trained with dropout is an approximate Bayesian model: keeping
 dropout switched on at prediction time and running several forward passes
 draws predictions from the approximate posterior. Their spread is the model
 (epistemic) uncertainty that BALD, mean-std and variation ratios measure.
+
+The dropout masks of a pool row depend on the learner's ``random_state``,
+its state and the row's position among the candidates only: rows are scored
+in blocks of 256 positions, each block seeded on its own, so the batch is the
+same whatever the chunk size, the number of jobs or the dask chunks.
 """
 
 from numbers import Integral
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skal.base import BATCH_PARAMETER_CONSTRAINTS, BaseActiveLearner
+from skal._data import n_rows, take_rows
+from skal._docs import fill_doc
+from skal._mixins import DeclaredClassesMixin, DiverseBatchMixin, WarmStartMixin
+from skal._random import draw_seed, stream
+from skal.base import BaseActiveLearner
 from skal.neural._backend import (
     backend_of,
     dropout_layers,
@@ -23,30 +31,23 @@ from skal.neural._backend import (
 )
 from skal.neural._checks import check_probabilities
 from skal.neural.embedding import embed
-from skal.scoring import (
-    consensus_entropy,
-    mean_std,
-    mutual_information,
-    variation_ratios,
-)
+from skal.scoring import ALIASES, Measure, feed, get_measure, measures_for
+from skal.self_training import SelfTrainingMixin
 
 __all__ = [
-    "MC_DROPOUT_MEASURES",
     "MCDropoutClassifier",
     "MCDropoutRegressor",
     "mc_dropout_predict",
     "mc_dropout_proba",
-    "mean_std",
 ]
 
+#: Candidate positions scored under one dropout seed.
+_SEED_BLOCK = 256
 
-def _seed(random_state):
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
-
-def _passes(estimator, X, n_samples, random_state):
-    if not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+def _passes(estimator, X, n_passes, random_state):
+    if not isinstance(n_passes, Integral) or n_passes < 1:
+        raise ValueError(f"n_passes must be a positive integer, got {n_passes!r}.")
     net, X, backend = unwrap(estimator, X)
     if not dropout_layers(net, backend):
         layer = "torch.nn.Dropout(p)" if backend == "torch" else "keras.layers.Dropout"
@@ -58,10 +59,10 @@ def _passes(estimator, X, n_samples, random_state):
             "UncertaintySamplingClassifier (one deterministic pass) or a "
             "committee of networks (deep ensemble) instead."
         )
-    return net, forward_passes(net, X, backend, n_samples, _seed(random_state))
+    return net, forward_passes(net, X, backend, n_passes, draw_seed(random_state))
 
 
-def mc_dropout_proba(estimator, X, n_samples=20, *, random_state=None):
+def mc_dropout_proba(estimator, X, n_passes=20, *, random_state=None):
     """Class probabilities from stochastic forward passes with dropout on.
 
     Only the dropout layers are switched to training mode (batch
@@ -75,14 +76,14 @@ def mc_dropout_proba(estimator, X, n_samples=20, *, random_state=None):
         of a Pipeline, or a fitted search over one.
     X : array-like of shape (n_rows, ...)
         Samples, as the estimator takes them.
-    n_samples : int, default=20
+    n_passes : int, default=20
         Number of stochastic forward passes.
     random_state : int, RandomState instance or None, default=None
         Seeds the dropout masks.
 
     Returns
     -------
-    member_proba : ndarray of shape (n_samples, n_rows, n_classes)
+    member_proba : ndarray of shape (n_passes, n_rows, n_classes)
         One probability matrix per pass, columns in the order of the
         network's ``classes_``; feeds :func:`skal.scoring.mutual_information`
         and the other committee measures.
@@ -105,13 +106,13 @@ def mc_dropout_proba(estimator, X, n_samples=20, *, random_state=None):
     ...     torch.nn.Linear(16, 3), torch.nn.Softmax(dim=-1))
     >>> net = NeuralNetClassifier(module, max_epochs=5, lr=0.1, verbose=0)
     >>> net = net.fit(X, y)
-    >>> P = mc_dropout_proba(net, X[:6], n_samples=8, random_state=0)
+    >>> P = mc_dropout_proba(net, X[:6], n_passes=8, random_state=0)
     >>> P.shape
     (8, 6, 3)
     >>> mutual_information(P).shape
     (6,)
     """
-    net, passes = _passes(estimator, X, n_samples, random_state)
+    net, passes = _passes(estimator, X, n_passes, random_state)
     if not hasattr(net, "predict_proba"):
         raise TypeError(
             f"mc_dropout_proba needs a classifier; {type(net).__name__} has no "
@@ -125,7 +126,7 @@ def mc_dropout_proba(estimator, X, n_samples=20, *, random_state=None):
     )
 
 
-def mc_dropout_predict(estimator, X, n_samples=20, *, random_state=None):
+def mc_dropout_predict(estimator, X, n_passes=20, *, random_state=None):
     """Regression predictions from stochastic forward passes with dropout on.
 
     Parameters
@@ -135,15 +136,15 @@ def mc_dropout_predict(estimator, X, n_samples=20, *, random_state=None):
         in a Pipeline, or inside a fitted search.
     X : array-like of shape (n_rows, ...)
         Samples.
-    n_samples : int, default=20
+    n_passes : int, default=20
         Number of stochastic forward passes.
     random_state : int, RandomState instance or None, default=None
         Seeds the dropout masks.
 
     Returns
     -------
-    predictions : ndarray of shape (n_samples, n_rows) or \
-            (n_samples, n_rows, n_outputs)
+    predictions : ndarray of shape (n_passes, n_rows) or \
+            (n_passes, n_rows, n_outputs)
         One prediction per pass; a single output is squeezed.
 
     Examples
@@ -156,29 +157,14 @@ def mc_dropout_predict(estimator, X, n_samples=20, *, random_state=None):
     ...     torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3),
     ...     torch.nn.Linear(16, 1))
     >>> net = NeuralNetRegressor(module, max_epochs=3, verbose=0).fit(X, y)
-    >>> mc_dropout_predict(net, X[:5], n_samples=4, random_state=0).shape
+    >>> mc_dropout_predict(net, X[:5], n_passes=4, random_state=0).shape
     (4, 5)
     """
-    _, passes = _passes(estimator, X, n_samples, random_state)
+    _, passes = _passes(estimator, X, n_passes, random_state)
     passes = np.asarray(passes, dtype=float)
     if passes.ndim == 3 and passes.shape[2] == 1:
         passes = passes[:, :, 0]
     return passes
-
-
-def _variation_ratios(member_proba):
-    votes = member_proba.argmax(axis=2)
-    return variation_ratios(votes, member_proba.shape[2])
-
-
-#: MC-dropout measures on ``(n_samples, n_rows, n_classes)`` probabilities,
-#: by the name used for ``strategy=``.
-MC_DROPOUT_MEASURES = {
-    "bald": mutual_information,
-    "mean_std": mean_std,
-    "variation_ratios": _variation_ratios,
-    "entropy": consensus_entropy,
-}
 
 
 def _check_network(learner, kind):
@@ -193,30 +179,46 @@ def _check_network(learner, kind):
         )
 
 
-class _LearnedSpaceDiversity:
-    """Batch diversity measured on the network's penultimate layer.
+class _MCDropoutMixin:
+    """Position-seeded stochastic passes, and the network's penultimate layer
+    as the ``"model"`` feature space."""
 
-    Sener & Savarese (2018) pick core-sets in the learned representation: for
-    a network, distances between raw pixels say little. Density weighting
-    and the label-free cold start stay on the raw features (there is no
-    trained network for the cold start, and density is computed once per
-    fit).
-    """
+    _scan_block = _SEED_BLOCK
 
-    def _diversity_features(self, X, what):
-        if (
-            self.diversity_space == "embedding"
-            and what.startswith("batch_strategy")
-            and self._model_ready()
-        ):
-            return embed(self.estimator_, X)
-        return super()._diversity_features(X, what)
+    def _learned_representation(self):
+        return True
+
+    def _model_features(self, X):
+        return embed(self.estimator_, X)
+
+    def _passes_at(self, X, start, passes):
+        """``passes(X_block, seed)`` over the seed blocks of ``X``."""
+        parts = []
+        n = n_rows(X)
+        first = start // _SEED_BLOCK
+        for b, lo in enumerate(range(0, n, _SEED_BLOCK)):
+            block = take_rows(X, slice(lo, min(lo + _SEED_BLOCK, n)))
+            seed = stream(self._seed, "mc_dropout", self._round, first + b)
+            parts.append(passes(block, seed))
+        return np.concatenate(parts, axis=1)
+
+    def _score(self, X):
+        return self._score_at(X, 0)
 
 
-class MCDropoutClassifier(_LearnedSpaceDiversity, ClassifierMixin, BaseActiveLearner):
+@fill_doc
+class MCDropoutClassifier(
+    _MCDropoutMixin,
+    DiverseBatchMixin,
+    SelfTrainingMixin,
+    DeclaredClassesMixin,
+    WarmStartMixin,
+    ClassifierMixin,
+    BaseActiveLearner,
+):
     """Bayesian active learning by MC dropout: BALD and friends.
 
-    Scores each pool sample from ``n_samples`` stochastic forward passes of
+    Scores each pool sample from ``n_passes`` stochastic forward passes of
     the network with dropout switched on (Gal, Islam & Ghahramani 2017):
 
     - ``"bald"``: mutual information between the prediction and the model
@@ -235,55 +237,27 @@ class MCDropoutClassifier(_LearnedSpaceDiversity, ClassifierMixin, BaseActiveLea
         / scikeras ``KerasClassifier``, or :class:`skal.neural.NeuralNetClassifier`
         / skorch ``NeuralNetClassifier``; also as the last step of a Pipeline.
         Cloned on fit.
-    strategy : {"bald", "mean_std", "variation_ratios", "entropy"} or \
-            callable, default="bald"
-        The measure; a callable maps ``(n_samples, n_rows, n_classes)``
-        probabilities to ``n_rows`` scores, higher = more informative.
-    n_samples : int, default=20
+    measure : str, Measure or callable, default="bald"
+        A measure of :data:`skal.scoring.MEASURES` on the passes'
+        probabilities: ``"bald"`` (``"mutual_information"``), ``"mean_std"``,
+        ``"variation_ratios"``, ``"consensus_entropy"``, or a single-model
+        measure (``"margin"``...) on their mean; a callable maps
+        ``(n_passes, n_rows, n_classes)`` probabilities to ``n_rows`` scores.
+    n_passes : int, default=20
         Stochastic forward passes per scored sample.
-    batch_size : int, default=1
-        Samples per query (and per simulated round).
-    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
-        How a batch is formed from the scores: the ``batch_size`` best, or a
-        batch that is also diverse (ranked batch mode, k-center core-set
-        among the ``10 * batch_size`` best, or the best of each k-means
-        cluster of them); see :meth:`~skal.BaseActiveLearner.query`.
-    density_weight : float >= 0, default=0.0
-        Information-density weighting of the scores (Settles & Craven 2008),
-        on the raw features; 0 turns it off.
-    diversity_space : {"embedding", "input"}, default="embedding"
-        Where ``batch_strategy`` measures diversity: the network's
-        penultimate-layer activations (:func:`skal.neural.embed`), or the
-        raw numeric features of X.
-    budget : int, default=None
-        If set, ``fit`` simulates active learning with ``y`` as the oracle
-        until ``budget`` labels are bought.
-    n_initial : int, default=10
-        Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
-        How the first samples are chosen without a model.
-    classes : array-like, default=None
-        All class labels, declared up front.
-    warm_start : bool, default=False
-        Between rounds, continue training the current network on all labels
-        (its weights carry over) instead of training a fresh clone.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial sample, the dropout masks and tie-breaking.
+    %(batch_size)s
+    %(diversity)s
+    %(simulation)s
+    %(classes)s
+    %(self_training)s
+    %(warm_start)s
+    %(common_tail)s
 
     Attributes
     ----------
-    estimator_ : estimator object
-        The network trained on every label bought so far.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training ``estimator_``.
-    history_ : list of dict
-        One record per round.
-    n_features_in_ : int
-        Number of features seen during fit (for 2-d inputs).
+    %(estimator_)s
+    %(classes_)s
+    %(common_attributes)s
 
     See Also
     --------
@@ -313,7 +287,7 @@ class MCDropoutClassifier(_LearnedSpaceDiversity, ClassifierMixin, BaseActiveLea
     >>> net = NeuralNetClassifier(module, max_epochs=5, lr=0.1, verbose=0)
     >>> y_partial = np.full_like(y, -1)
     >>> y_partial[[0, 50, 100]] = y[[0, 50, 100]]
-    >>> learner = MCDropoutClassifier(net, n_samples=8, batch_size=4,
+    >>> learner = MCDropoutClassifier(net, n_passes=8, batch_size=4,
     ...                               random_state=0).fit(X, y_partial)
     >>> idx = learner.query()
     >>> len(idx)
@@ -325,70 +299,95 @@ class MCDropoutClassifier(_LearnedSpaceDiversity, ClassifierMixin, BaseActiveLea
 
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
-        **BATCH_PARAMETER_CONSTRAINTS,
-        "diversity_space": [StrOptions({"embedding", "input"})],
-        "strategy": [StrOptions(set(MC_DROPOUT_MEASURES)), callable],
-        "n_samples": [Interval(Integral, 2, None, closed="left")],
-        "classes": ["array-like", None],
-        "warm_start": ["boolean"],
+        "measure": [
+            StrOptions(set(measures_for("member_proba")) | set(ALIASES)),
+            Measure,
+            callable,
+        ],
+        "n_passes": [Interval(Integral, 2, None, closed="left")],
+        **DiverseBatchMixin._diversity_constraints,
+        **DeclaredClassesMixin._classes_constraints,
+        **SelfTrainingMixin._self_training_constraints,
+        **WarmStartMixin._warm_start_constraints,
     }
 
     def __init__(
         self,
         estimator,
         *,
-        strategy="bald",
-        n_samples=20,
+        measure="bald",
+        n_passes=20,
         batch_size=1,
-        batch_strategy="top_k",
+        batch_mode="top_k",
         density_weight=0.0,
-        diversity_space="embedding",
+        feature_space="model",
         budget=None,
         n_initial=10,
-        initial="random",
+        cold_start="random",
         classes=None,
+        self_training=None,
         warm_start=False,
+        callbacks=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
-        self.strategy = strategy
-        self.n_samples = n_samples
+        self.measure = measure
+        self.n_passes = n_passes
         self.batch_size = batch_size
-        self.batch_strategy = batch_strategy
+        self.batch_mode = batch_mode
         self.density_weight = density_weight
-        self.diversity_space = diversity_space
+        self.feature_space = feature_space
         self.budget = budget
         self.n_initial = n_initial
-        self.initial = initial
+        self.cold_start = cold_start
         self.classes = classes
+        self.self_training = self_training
         self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):
         _check_network(self, "classifier")
+        self._measure  # noqa: B018 - validates the measure at fit
+
+    @property
+    def _measure(self):
+        return get_measure(
+            self.measure, output="member_proba", callable_reads="member_proba"
+        )
 
     def _row_bytes(self):
         n_features = getattr(self, "n_features_in_", 1)
         n_classes = len(getattr(self, "classes_", ())) or 1
-        return 8 * (2 * n_features + 3 * self.n_samples * n_classes)
+        return 8 * (2 * n_features + 3 * self.n_passes * n_classes)
 
-    def _score_rows(self, X):
-        seed = int(self._rng.integers(np.iinfo(np.int32).max))
-        member_proba = mc_dropout_proba(
-            self.estimator_, X, self.n_samples, random_state=seed
+    def _score_at(self, X, start):
+        member_proba = self._passes_at(
+            X,
+            start,
+            lambda block, seed: mc_dropout_proba(
+                self.estimator_, block, self.n_passes, random_state=seed
+            ),
         )
-        measure = (
-            self.strategy
-            if callable(self.strategy)
-            else MC_DROPOUT_MEASURES[self.strategy]
-        )
-        return measure(member_proba)
+        return self._measure.core(feed(self._measure, member_proba=member_proba))
+
+    def _score_upper(self):
+        return self._measure.upper(len(self.classes_), self.n_passes)
 
 
-class MCDropoutRegressor(_LearnedSpaceDiversity, RegressorMixin, BaseActiveLearner):
+@fill_doc
+class MCDropoutRegressor(
+    _MCDropoutMixin,
+    DiverseBatchMixin,
+    WarmStartMixin,
+    RegressorMixin,
+    BaseActiveLearner,
+):
     """Active learning for network regressors by MC-dropout predictive spread.
 
-    Scores each pool sample by the standard deviation of ``n_samples``
+    Scores each pool sample by the standard deviation of ``n_passes``
     stochastic forward passes with dropout on (Gal & Ghahramani 2016),
     averaged over outputs: the model's uncertainty about the target.
 
@@ -398,44 +397,19 @@ class MCDropoutRegressor(_LearnedSpaceDiversity, RegressorMixin, BaseActiveLearn
         A network regressor with dropout layers: :class:`skal.neural.KerasRegressor`
         or :class:`skal.neural.NeuralNetRegressor` (or the scikeras / skorch
         originals), alone or as the last step of a Pipeline. Cloned on fit.
-    n_samples : int, default=20
+    n_passes : int, default=20
         Stochastic forward passes per scored sample.
-    batch_size : int, default=1
-        Samples per query (and per simulated round).
-    batch_strategy : {"top_k", "ranked", "kcenter", "cluster"}, default="top_k"
-        How a batch is formed from the scores; see
-        :class:`MCDropoutClassifier`.
-    density_weight : float >= 0, default=0.0
-        Information-density weighting of the scores, on the raw features; 0
-        turns it off.
-    diversity_space : {"embedding", "input"}, default="embedding"
-        Where ``batch_strategy`` measures diversity: the network's
-        penultimate-layer activations, or the raw numeric features of X.
-    budget : int, default=None
-        If set, ``fit`` simulates active learning with ``y`` as the oracle
-        until ``budget`` labels are bought.
-    n_initial : int, default=10
-        Labels bought before the first query in a simulation.
-    initial : {"random", "kmeans", "kcenter", "density"}, default="random"
-        How the first samples are chosen without a model.
-    warm_start : bool, default=False
-        Between rounds, continue training the current network on all labels
-        instead of training a fresh clone.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial sample, the dropout masks and tie-breaking.
+    %(batch_size)s
+    %(diversity)s
+    %(simulation)s
+    %(warm_start)s
+    %(common_tail)s
 
     Attributes
     ----------
     estimator_ : estimator object
         The network trained on every label bought so far.
-    labeled_indices_ : ndarray of int
-        Labeled rows of the data given to ``fit``, in buying order.
-    n_labeled_ : int
-        Number of labels training ``estimator_``.
-    history_ : list of dict
-        One record per round.
-    n_features_in_ : int
-        Number of features seen during fit (for 2-d inputs).
+    %(common_attributes)s
 
     References
     ----------
@@ -452,7 +426,7 @@ class MCDropoutRegressor(_LearnedSpaceDiversity, RegressorMixin, BaseActiveLearn
     ...     torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Dropout(0.3),
     ...     torch.nn.Linear(16, 1))
     >>> net = NeuralNetRegressor(module, max_epochs=3, verbose=0)
-    >>> learner = MCDropoutRegressor(net, n_samples=5, batch_size=5, budget=20,
+    >>> learner = MCDropoutRegressor(net, n_passes=5, batch_size=5, budget=20,
     ...                              random_state=0).fit(X, y)
     >>> learner.n_labeled_
     20
@@ -460,37 +434,40 @@ class MCDropoutRegressor(_LearnedSpaceDiversity, RegressorMixin, BaseActiveLearn
 
     _parameter_constraints: dict = {
         **BaseActiveLearner._parameter_constraints,
-        **BATCH_PARAMETER_CONSTRAINTS,
-        "diversity_space": [StrOptions({"embedding", "input"})],
-        "n_samples": [Interval(Integral, 2, None, closed="left")],
-        "warm_start": ["boolean"],
+        "n_passes": [Interval(Integral, 2, None, closed="left")],
+        **DiverseBatchMixin._diversity_constraints,
+        **WarmStartMixin._warm_start_constraints,
     }
 
     def __init__(
         self,
         estimator,
         *,
-        n_samples=20,
+        n_passes=20,
         batch_size=1,
-        batch_strategy="top_k",
+        batch_mode="top_k",
         density_weight=0.0,
-        diversity_space="embedding",
+        feature_space="model",
         budget=None,
         n_initial=10,
-        initial="random",
+        cold_start="random",
         warm_start=False,
+        callbacks=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.estimator = estimator
-        self.n_samples = n_samples
+        self.n_passes = n_passes
         self.batch_size = batch_size
-        self.batch_strategy = batch_strategy
+        self.batch_mode = batch_mode
         self.density_weight = density_weight
-        self.diversity_space = diversity_space
+        self.feature_space = feature_space
         self.budget = budget
         self.n_initial = n_initial
-        self.initial = initial
+        self.cold_start = cold_start
         self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _check_estimator(self):
@@ -498,12 +475,15 @@ class MCDropoutRegressor(_LearnedSpaceDiversity, RegressorMixin, BaseActiveLearn
 
     def _row_bytes(self):
         n_features = getattr(self, "n_features_in_", 1)
-        return 8 * (2 * n_features + 3 * self.n_samples)
+        return 8 * (2 * n_features + 3 * self.n_passes)
 
-    def _score_rows(self, X):
-        seed = int(self._rng.integers(np.iinfo(np.int32).max))
-        passes = mc_dropout_predict(
-            self.estimator_, X, self.n_samples, random_state=seed
+    def _score_at(self, X, start):
+        passes = self._passes_at(
+            X,
+            start,
+            lambda block, seed: mc_dropout_predict(
+                self.estimator_, block, self.n_passes, random_state=seed
+            ),
         )
         std = passes.std(axis=0)
         return std if std.ndim == 1 else std.mean(axis=1)

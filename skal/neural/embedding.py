@@ -10,7 +10,8 @@ direction is what the sample would teach.
 import numpy as np
 import scipy.sparse as sp
 
-from skal.neural._backend import _inner, penultimate, unwrap
+from skal._pipeline import transform_to_final
+from skal.neural._backend import penultimate, unwrap
 from skal.neural._checks import check_probabilities
 
 __all__ = ["embed", "gradient_embedding"]
@@ -70,11 +71,7 @@ def embed(estimator, X, *, layer=None):
 
 def _final_input(estimator, X):
     """The features the last step of a (fitted) Pipeline reads."""
-    while True:
-        inner, X = _inner(estimator, X)
-        if inner is None:
-            break
-        estimator = inner
+    _, X = transform_to_final(estimator, X)
     return X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
 
 

@@ -40,9 +40,9 @@ def test_mc_dropout_on_cuda_is_seeded_and_leaves_the_net_as_found(blobs):
     X, y = blobs
     net = make_net("cuda").fit(X, y)
     assert next(net.module_.parameters()).is_cuda
-    a = mc_dropout_proba(net, X, n_samples=5, random_state=0)
-    b = mc_dropout_proba(net, X, n_samples=5, random_state=0)
-    c = mc_dropout_proba(net, X, n_samples=5, random_state=1)
+    a = mc_dropout_proba(net, X, n_passes=5, random_state=0)
+    b = mc_dropout_proba(net, X, n_passes=5, random_state=0)
+    c = mc_dropout_proba(net, X, n_passes=5, random_state=1)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
     assert a.shape == (5, len(X), 3)
@@ -60,13 +60,13 @@ def test_embed_and_bald_learner_on_cuda(blobs):
     for c in range(3):
         y_partial[np.flatnonzero(y == c)[:2]] = c
     learner = MCDropoutClassifier(
-        make_net("cuda"), n_samples=4, batch_size=5, random_state=0
+        make_net("cuda"), n_passes=4, batch_size=5, random_state=0
     ).fit(X, y_partial)
     H = embed(learner.estimator_, X)
     assert H.shape == (len(X), 16) and np.isfinite(H).all()
     idx = learner.query()
     again = MCDropoutClassifier(
-        make_net("cuda"), n_samples=4, batch_size=5, random_state=0
+        make_net("cuda"), n_passes=4, batch_size=5, random_state=0
     ).fit(X, y_partial)
     assert np.unique(idx).shape == (5,)
     np.testing.assert_array_equal(idx, again.query())

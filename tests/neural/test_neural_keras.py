@@ -90,7 +90,7 @@ def test_keras_net_in_a_pipeline_inside_a_grid_searched_learner(blobs):
         budget=20,
         random_state=0,
     )
-    search = GridSearchCV(learner, {"strategy": ["margin", "entropy"]}, cv=2)
+    search = GridSearchCV(learner, {"measure": ["margin", "entropy"]}, cv=2)
     search.fit(X, y)
     assert search.best_estimator_.n_labeled_ == 20
     assert search.predict_proba(X[:4]).shape == (4, 3)
@@ -106,7 +106,7 @@ def test_mc_dropout_passes_are_stochastic_seeded_and_leave_the_model_as_found(bl
     state = dropout.seed_generator.state.numpy()
     before = net.predict_proba(X)
 
-    P = mc_dropout_proba(net, X, n_samples=5, random_state=0)
+    P = mc_dropout_proba(net, X, n_passes=5, random_state=0)
     assert P.shape == (5, len(X), 3)
     np.testing.assert_allclose(P.sum(axis=2), 1, atol=1e-5)
     assert P.std(axis=0).max() > 1e-3, "dropout was not active"
@@ -123,7 +123,7 @@ def test_mc_dropout_learner_and_badge_with_keras(blobs):
     X, y = blobs
     y_partial = partially_labeled(y)
     learner = MCDropoutClassifier(
-        make_net(), n_samples=4, batch_size=5, random_state=0
+        make_net(), n_passes=4, batch_size=5, random_state=0
     ).fit(X, y_partial)
     idx, scores = learner.query(return_scores=True)
     assert len(set(idx.tolist())) == 5 and np.all(scores >= 0)
@@ -138,7 +138,7 @@ def test_mc_dropout_regressor_with_keras(blobs):
     target = (X[:, 0] - X[:, 0].mean()) / X[:, 0].std()
     target[20:] = np.nan
     net = KerasRegressor(keras_nets.regressor, loss="mse", epochs=2, verbose=0)
-    learner = MCDropoutRegressor(net, n_samples=4, batch_size=3, random_state=0)
+    learner = MCDropoutRegressor(net, n_passes=4, batch_size=3, random_state=0)
     idx, scores = learner.fit(X, target).query(return_scores=True)
     assert np.all(idx >= 20) and np.all(scores > 0)
 
@@ -147,7 +147,7 @@ def test_mc_dropout_regressor_with_keras(blobs):
 def test_warm_start_continues_the_same_keras_model(blobs):
     X, y = blobs
     learner = MCDropoutClassifier(
-        make_net(), n_samples=3, batch_size=5, warm_start=True, random_state=0
+        make_net(), n_passes=3, batch_size=5, warm_start=True, random_state=0
     ).fit(X, partially_labeled(y))
     first, model = learner.estimator_, learner.estimator_.model_
     weights = model.get_layer("hidden").get_weights()[0].copy()

@@ -14,9 +14,8 @@ from skal import (
     ExpectedErrorReductionClassifier,
     RandomSampler,
     RepresentativeSampler,
-    SelfTrainingLearner,
+    SelfTraining,
     UncertaintySamplingClassifier,
-    UncertaintySamplingRegressor,
 )
 from skal.neural import (
     BADGEClassifier,
@@ -28,34 +27,30 @@ CLASSIFIER_LEARNERS = {
     "uncertainty": lambda net: UncertaintySamplingClassifier(net),
     "random": lambda net: RandomSampler(net),
     "committee": lambda net: CommitteeSampler(
-        net, n_members=2, disagreement="consensus_entropy"
+        net, n_members=2, measure="consensus_entropy"
     ),
     "representative": lambda net: RepresentativeSampler(net),
     "expected_error": lambda net: ExpectedErrorReductionClassifier(
         net, n_candidates=2, n_eval_samples=20
     ),
-    "self_training": lambda net: SelfTrainingLearner(
-        UncertaintySamplingClassifier(net, batch_size=5, budget=15, random_state=0)
+    "self_training": lambda net: UncertaintySamplingClassifier(
+        net, self_training=SelfTraining(0.8)
     ),
-    "mc_dropout": lambda net: MCDropoutClassifier(net, n_samples=3),
+    "mc_dropout": lambda net: MCDropoutClassifier(net, n_passes=3),
     "badge": lambda net: BADGEClassifier(net),
 }
 # ExpectedModelChangeClassifier takes the gradient of a linear model's coef_;
 # for networks BADGEClassifier is the gradient-based strategy.
 
 REGRESSOR_LEARNERS = {
-    "uncertainty": lambda net: UncertaintySamplingRegressor(
-        net, uncertainty="bootstrap", n_members=2
-    ),
     "random": lambda net: RandomSampler(net),
     "committee": lambda net: CommitteeRegressor(net, n_members=2),
-    "mc_dropout": lambda net: MCDropoutRegressor(net, n_samples=3),
+    "mc_dropout": lambda net: MCDropoutRegressor(net, n_passes=3),
 }
 
 
 def _simulate(learner, X, y):
-    if not isinstance(learner, SelfTrainingLearner):
-        learner.set_params(batch_size=5, budget=15, random_state=0)
+    learner.set_params(batch_size=5, budget=15, random_state=0)
     learner.fit(X, y)
     inner = getattr(learner, "learner_", learner)
     assert inner.n_labeled_ == 15
@@ -142,9 +137,9 @@ def test_a_learner_wrapping_a_grid_search_over_a_network(blobs):
     y_partial = np.full_like(y, -1)
     for c in range(3):
         y_partial[np.flatnonzero(y == c)[:4]] = c
-    learner = MCDropoutClassifier(
-        search, n_samples=3, batch_size=4, random_state=0
-    ).fit(X, y_partial)
+    learner = MCDropoutClassifier(search, n_passes=3, batch_size=4, random_state=0).fit(
+        X, y_partial
+    )
     assert learner.estimator_.best_params_["max_epochs"] in (2, 4)
     idx = learner.query()
     learner.teach(y=y[idx], indices=idx)

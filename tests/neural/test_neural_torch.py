@@ -35,9 +35,11 @@ from skal.neural import (  # noqa: E402
 )
 
 
-def make_net(**module_kwargs):
+def make_net(classes=None, **module_kwargs):
     params = {f"module__{k}": v for k, v in module_kwargs.items()}
-    return NeuralNetClassifier(MLP, max_epochs=4, lr=0.1, verbose=0, **params)
+    return NeuralNetClassifier(
+        MLP, max_epochs=4, lr=0.1, verbose=0, classes=classes, **params
+    )
 
 
 def partially_labeled(y, per_class=2):
@@ -91,7 +93,7 @@ def test_raw_skorch_net_in_a_pipeline_inside_uncertainty_sampling(blobs):
         StandardScaler(), FunctionTransformer(lambda Z: Z.astype(np.float32)), raw
     )
     learner = UncertaintySamplingClassifier(
-        pipe, strategy="entropy", batch_size=5, random_state=0
+        pipe, measure="entropy", batch_size=5, random_state=0
     ).fit(X, partially_labeled(y))
     idx = learner.query()
     assert len(set(idx.tolist())) == 5
@@ -102,11 +104,18 @@ def test_raw_skorch_net_in_a_pipeline_inside_uncertainty_sampling(blobs):
 
 def test_grid_search_over_learner_and_network_parameters(blobs):
     X, y = blobs
+    # A network has one output per class from the start: declare them all,
+    # on the net and on the learner, for the rounds that have not seen them.
     learner = MCDropoutClassifier(
-        make_net(), n_samples=4, batch_size=10, budget=30, random_state=0
+        make_net(classes=[0, 1, 2]),
+        n_passes=4,
+        batch_size=10,
+        budget=30,
+        classes=[0, 1, 2],
+        random_state=0,
     )
     search = GridSearchCV(
-        learner, {"strategy": ["bald", "mean_std"], "estimator__max_epochs": [3]}, cv=2
+        learner, {"measure": ["bald", "mean_std"], "estimator__max_epochs": [3]}, cv=2
     ).fit(X, y)
     assert search.best_estimator_.n_labeled_ == 30
     assert 0.0 <= search.best_score_ <= 1.0
@@ -124,7 +133,7 @@ def test_network_members_form_a_deep_ensemble_committee(blobs):
     learner = CommitteeSampler(
         make_net(),
         n_members=3,
-        disagreement="mutual_information",
+        measure="mutual_information",
         bootstrap=False,
         batch_size=4,
         random_state=0,
@@ -144,7 +153,7 @@ def test_mc_dropout_passes_are_stochastic_seeded_and_leave_the_net_as_found(blob
     before = net.predict_proba(X)
     mode = net.module_.training
 
-    P = mc_dropout_proba(net, X, n_samples=6, random_state=0)
+    P = mc_dropout_proba(net, X, n_passes=6, random_state=0)
     assert P.shape == (6, len(X), 3)
     np.testing.assert_allclose(P.sum(axis=2), 1, atol=1e-5)
     assert P.std(axis=0).max() > 1e-3, "dropout was not active"
@@ -165,12 +174,12 @@ def test_mc_dropout_through_a_pipeline_and_a_fitted_search(blobs):
 
 
 @pytest.mark.parametrize(
-    "strategy", ["bald", "mean_std", "variation_ratios", "entropy"]
+    "strategy", ["bald", "mean_std", "variation_ratios", "consensus_entropy"]
 )
 def test_mc_dropout_learner_strategies(blobs, strategy):
     X, y = blobs
     learner = MCDropoutClassifier(
-        make_net(), strategy=strategy, n_samples=5, batch_size=6, random_state=0
+        make_net(), measure=strategy, n_passes=5, batch_size=6, random_state=0
     ).fit(X, partially_labeled(y))
     idx, scores = learner.query(return_scores=True)
     assert len(set(idx.tolist())) == 6
@@ -187,13 +196,38 @@ def test_mc_dropout_learner_is_reproducible_and_pickles_mid_loop(blobs):
     def run():
         torch.manual_seed(0)
         return MCDropoutClassifier(
-            make_net(), n_samples=5, batch_size=5, budget=25, random_state=0
+            make_net(), n_passes=5, batch_size=5, budget=25, random_state=0
         ).fit(X, y)
 
     a, b = run(), run()
     np.testing.assert_array_equal(a.labeled_indices_, b.labeled_indices_)
     restored = pickle.loads(pickle.dumps(a))
     np.testing.assert_array_equal(restored.query(X[:20]), a.query(X[:20]))
+
+
+def test_random_state_alone_makes_runs_repeat(blobs):
+    """No torch.manual_seed by the user: random_state seeds the network's
+    initialisation and the dropout masks, whatever torch's global state."""
+    X, y = blobs
+
+    def run(global_seed):
+        torch.manual_seed(global_seed)  # a user's unrelated torch work
+        learner = MCDropoutClassifier(
+            make_net(), n_passes=5, batch_size=5, budget=25, random_state=0
+        ).fit(X, y)
+        return learner, learner.informativeness(X[:30])
+
+    (a, sa), (b, sb) = run(1), run(2)
+    np.testing.assert_array_equal(a.labeled_indices_, b.labeled_indices_)
+    np.testing.assert_allclose(sa, sb)
+    wa = a.estimator_.module_.body[0].weight.detach()
+    wb = b.estimator_.module_.body[0].weight.detach()
+    assert torch.equal(wa, wb)
+    # And random_state does matter.
+    c = MCDropoutClassifier(
+        make_net(), n_passes=5, batch_size=5, budget=25, random_state=1
+    ).fit(X, y)
+    assert not torch.equal(wa, c.estimator_.module_.body[0].weight.detach())
 
 
 def test_mc_dropout_regressor():
@@ -208,11 +242,11 @@ def test_mc_dropout_regressor():
         lr=0.05,
         verbose=0,
     )
-    preds = mc_dropout_predict(net.fit(X, y), X[:9], n_samples=4, random_state=0)
+    preds = mc_dropout_predict(net.fit(X, y), X[:9], n_passes=4, random_state=0)
     assert preds.shape == (4, 9)
     y_partial = y.copy()
     y_partial[30:] = np.nan
-    learner = MCDropoutRegressor(net, n_samples=4, batch_size=3, random_state=0)
+    learner = MCDropoutRegressor(net, n_passes=4, batch_size=3, random_state=0)
     idx, scores = learner.fit(X, y_partial).query(return_scores=True)
     assert np.all(idx >= 30) and np.all(scores > 0)
 
@@ -222,7 +256,7 @@ def test_warm_start_continues_training_the_same_network(blobs):
     X, y = blobs
     y_partial = partially_labeled(y)
     learner = MCDropoutClassifier(
-        make_net(), n_samples=3, batch_size=5, warm_start=True, random_state=0
+        make_net(), n_passes=3, batch_size=5, warm_start=True, random_state=0
     ).fit(X, y_partial)
     first = learner.estimator_
     weights = first.module_.body[0].weight.detach().clone()
@@ -241,7 +275,7 @@ def test_warm_start_continues_training_the_same_network(blobs):
 def test_cold_start_trains_a_fresh_clone_each_round(blobs):
     X, y = blobs
     learner = MCDropoutClassifier(
-        make_net(), n_samples=3, batch_size=5, random_state=0
+        make_net(), n_passes=3, batch_size=5, random_state=0
     ).fit(X, partially_labeled(y))
     first = learner.estimator_
     idx = learner.query()
@@ -256,7 +290,7 @@ def test_warm_start_falls_back_to_cold_when_a_new_class_appears(blobs):
     for c in (0, 1):
         y_two[np.flatnonzero(y == c)[:3]] = c
     learner = MCDropoutClassifier(
-        make_net(), n_samples=3, warm_start=True, random_state=0
+        make_net(), n_passes=3, warm_start=True, random_state=0
     ).fit(X, y_two)
     first = learner.estimator_
     new = np.flatnonzero(y == 2)[:1]
@@ -363,18 +397,18 @@ def test_learners_reject_estimators_that_cannot_serve(blobs):
         BADGEClassifier(RandomForestClassifier(), warm_start=True).fit(X, y)
 
 
-@pytest.mark.parametrize("batch_strategy", ["kcenter", "cluster", "ranked"])
+@pytest.mark.parametrize("batch_mode", ["kcenter", "cluster", "ranked"])
 def test_batch_diversity_is_measured_in_the_learned_space(
-    blobs, monkeypatch, batch_strategy
+    blobs, monkeypatch, batch_mode
 ):
     import skal.neural.bayesian as bayesian
 
     X, y = blobs
     learner = MCDropoutClassifier(
         make_net(hidden=8),
-        n_samples=3,
+        n_passes=3,
         batch_size=6,
-        batch_strategy=batch_strategy,
+        batch_mode=batch_mode,
         random_state=0,
     ).fit(X, partially_labeled(y))
     widths = []
@@ -389,7 +423,7 @@ def test_batch_diversity_is_measured_in_the_learned_space(
     assert len(set(idx.tolist())) == 6
     assert widths and set(widths) == {8}, "diversity was not measured on embeddings"
     widths.clear()
-    learner.set_params(diversity_space="input").query()
+    learner.set_params(feature_space="input").query()
     assert widths == []
 
 
@@ -416,7 +450,7 @@ def test_deep_ensemble_warm_start_continues_every_member(blobs):
     learner = CommitteeSampler(
         make_net(),
         n_members=2,
-        disagreement="mutual_information",
+        measure="mutual_information",
         batch_size=5,
         warm_start=True,
         random_state=0,

@@ -1,61 +1,33 @@
-"""Informativeness measures: probabilities in, one score per sample out.
-
-Every function here is pure numpy/scipy, vectorised over samples, and follows
-one convention: **higher means more informative**. Nothing here knows about
-estimators or state, so the math can be property-tested on its own.
-
-Shapes
-------
-- ``proba``: ``(n_samples, n_classes)``, rows on the probability simplex.
-- ``member_proba``: ``(n_members, n_samples, n_classes)``, one ``proba`` per
-  committee member, ensemble member or stochastic (MC-dropout) forward pass.
-- ``votes``: ``(n_members, n_samples)`` integer class indices in
-  ``[0, n_classes)``.
-"""
+"""The measures' arithmetic: public functions (validated) and their cores
+(on validated input, for the learners)."""
 
 import numpy as np
 from scipy.special import entr, rel_entr
 
+from skal.scoring._checks import check_proba
+
 __all__ = [
-    "UNCERTAINTY_MEASURES",
-    "COMMITTEE_MEASURES",
+    "committee_variance",
+    "consensus_entropy",
+    "entropy",
+    "kl_max_disagreement",
     "least_confidence",
     "margin",
-    "ratio",
-    "entropy",
-    "vote_entropy",
-    "consensus_entropy",
-    "kl_max_disagreement",
-    "variation_ratios",
-    "mutual_information",
     "mean_std",
-    "committee_variance",
+    "mutual_information",
+    "ratio",
+    "variation_ratios",
+    "vote_entropy",
+    "vote_fractions",
 ]
 
 
-def _check_proba(proba, name="proba", ndim=2):
-    proba = np.asarray(proba, dtype=float)
-    if proba.ndim != ndim:
-        raise ValueError(
-            f"{name} must be a {ndim}-d array of probabilities, got shape "
-            f"{proba.shape}."
-        )
-    if proba.shape[-1] == 0:
-        raise ValueError(f"{name} has no class column (shape {proba.shape}).")
-    if np.isnan(proba).any():
-        raise ValueError(
-            f"{name} contains NaN; the estimator's predict_proba returned "
-            "invalid probabilities."
-        )
-    return proba
-
-
-#: Rows per block in :func:`_top_two`: three float64 vectors of this length
+#: Rows per block in :func:`top_two`: three float64 vectors of this length
 #: stay in a core's L2 cache.
 _TOP_TWO_BLOCK = 8192
 
 
-def _top_two(proba):
+def top_two(proba):
     """Largest and second largest probability of each row."""
     n_samples, n_classes = proba.shape
     if n_classes == 1:
@@ -102,8 +74,7 @@ def least_confidence(proba):
     >>> least_confidence([[0.9, 0.1], [0.5, 0.5]])
     array([0.1, 0.5])
     """
-    proba = _check_proba(proba)
-    return 1.0 - proba.max(axis=1)
+    return least_confidence_core(check_proba(proba))
 
 
 def margin(proba):
@@ -128,9 +99,7 @@ def margin(proba):
     >>> margin([[0.7, 0.2, 0.1], [0.4, 0.4, 0.2]])
     array([0.5, 1. ])
     """
-    proba = _check_proba(proba)
-    first, second = _top_two(proba)
-    return 1.0 - (first - second)
+    return margin_core(check_proba(proba))
 
 
 def ratio(proba):
@@ -154,9 +123,7 @@ def ratio(proba):
     >>> ratio([[0.8, 0.2], [0.5, 0.5]])
     array([0.25, 1.  ])
     """
-    proba = _check_proba(proba)
-    first, second = _top_two(proba)
-    return np.divide(second, first, out=np.zeros_like(first), where=first > 0)
+    return ratio_core(check_proba(proba))
 
 
 def entropy(proba):
@@ -181,11 +148,31 @@ def entropy(proba):
     >>> np.round(entropy([[1.0, 0.0], [0.5, 0.5]]), 4)
     array([0.    , 0.6931])
     """
-    proba = _check_proba(proba)
-    return entr(proba).sum(axis=1)
+    return entropy_core(check_proba(proba))
 
 
-def _vote_fractions(votes, n_classes):
+def vote_fractions(votes, n_classes):
+    """Fraction of members voting for each class.
+
+    Parameters
+    ----------
+    votes : array-like of shape (n_members, n_samples)
+        Each member's predicted class index for each sample.
+    n_classes : int
+        Number of classes ``K``.
+
+    Returns
+    -------
+    fractions : ndarray of shape (n_samples, n_classes)
+        Rows sum to one.
+
+    Examples
+    --------
+    >>> from skal.scoring import vote_fractions
+    >>> vote_fractions([[0, 1], [0, 0]], n_classes=2)
+    array([[1. , 0. ],
+           [0.5, 0.5]])
+    """
     votes = np.asarray(votes)
     if votes.ndim != 2:
         raise ValueError(
@@ -230,7 +217,7 @@ def vote_entropy(votes, n_classes):
     >>> np.round(vote_entropy([[0, 0], [0, 1]], n_classes=2), 4)
     array([0.    , 0.6931])
     """
-    return entr(_vote_fractions(votes, n_classes)).sum(axis=1)
+    return entropy_core(vote_fractions(votes, n_classes))
 
 
 def variation_ratios(votes, n_classes):
@@ -256,7 +243,7 @@ def variation_ratios(votes, n_classes):
     >>> variation_ratios([[0, 1], [0, 1], [0, 0], [0, 2]], n_classes=3)
     array([0. , 0.5])
     """
-    return 1.0 - _vote_fractions(votes, n_classes).max(axis=1)
+    return least_confidence_core(vote_fractions(votes, n_classes))
 
 
 def consensus_entropy(member_proba):
@@ -281,8 +268,9 @@ def consensus_entropy(member_proba):
     >>> np.round(consensus_entropy(p), 4)
     array([0.6931])
     """
-    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
-    return entr(member_proba.mean(axis=0)).sum(axis=1)
+    return consensus_entropy_core(
+        check_proba(member_proba, source="member_proba", ndim=3)
+    )
 
 
 def kl_max_disagreement(member_proba):
@@ -308,11 +296,9 @@ def kl_max_disagreement(member_proba):
     >>> np.round(kl_max_disagreement(p), 4)
     array([0.6931, 0.    ])
     """
-    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
-    consensus = member_proba.mean(axis=0, keepdims=True)
-    # rel_entr gives 0 where p_m == 0; consensus > 0 wherever p_m > 0.
-    kl = rel_entr(member_proba, consensus).sum(axis=2)
-    return np.maximum(kl.max(axis=0), 0.0)
+    return kl_max_disagreement_core(
+        check_proba(member_proba, source="member_proba", ndim=3)
+    )
 
 
 def mutual_information(member_proba):
@@ -340,11 +326,9 @@ def mutual_information(member_proba):
     >>> np.round(mutual_information(p), 4)
     array([0.6931, 0.    ])
     """
-    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
-    total = entr(member_proba.mean(axis=0)).sum(axis=1)
-    expected = entr(member_proba).sum(axis=2).mean(axis=0)
-    # Jensen guarantees 0 <= MI <= total; clip the floating-point excess.
-    return np.clip(total - expected, 0.0, total)
+    return mutual_information_core(
+        check_proba(member_proba, source="member_proba", ndim=3)
+    )
 
 
 def mean_std(member_proba):
@@ -369,8 +353,7 @@ def mean_std(member_proba):
     >>> mean_std([[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.5, 0.5]]])
     array([0.5, 0. ])
     """
-    member_proba = _check_proba(member_proba, "member_proba", ndim=3)
-    return member_proba.std(axis=0).mean(axis=1)
+    return mean_std_core(check_proba(member_proba, source="member_proba", ndim=3))
 
 
 def committee_variance(member_predictions):
@@ -397,24 +380,59 @@ def committee_variance(member_predictions):
             "member_predictions must have shape (n_members, n_samples), got "
             f"{preds.shape}."
         )
-    return preds.var(axis=0)
+    if not np.isfinite(preds).all():
+        raise ValueError("member_predictions contain NaN or infinite values.")
+    return variance_core(preds)
 
 
-#: Single-model measures, by the name used for ``strategy=``.
-UNCERTAINTY_MEASURES = {
-    "least_confidence": least_confidence,
-    "margin": margin,
-    "ratio": ratio,
-    "entropy": entropy,
-}
+# ------------------------------------------------------------------ cores
+# The measures' arithmetic on inputs already validated: the learners check an
+# estimator's output once (naming the estimator) and call these.
 
-#: Committee measures on member probabilities, by the name used for
-#: ``disagreement=``. Vote-based measures take votes instead.
-COMMITTEE_MEASURES = {
-    "vote_entropy": vote_entropy,
-    "consensus_entropy": consensus_entropy,
-    "kl_max_disagreement": kl_max_disagreement,
-    "variation_ratios": variation_ratios,
-    "mutual_information": mutual_information,
-    "mean_std": mean_std,
-}
+
+def least_confidence_core(proba):
+    return 1.0 - proba.max(axis=1)
+
+
+def margin_core(proba):
+    first, second = top_two(proba)
+    return 1.0 - (first - second)
+
+
+def ratio_core(proba):
+    first, second = top_two(proba)
+    return np.divide(second, first, out=np.zeros_like(first), where=first > 0)
+
+
+def entropy_core(proba):
+    return entr(proba).sum(axis=1)
+
+
+def consensus_entropy_core(member_proba):
+    return entr(member_proba.mean(axis=0)).sum(axis=1)
+
+
+def kl_max_disagreement_core(member_proba):
+    consensus = member_proba.mean(axis=0, keepdims=True)
+    # rel_entr gives 0 where p_m == 0; consensus > 0 wherever p_m > 0.
+    kl = rel_entr(member_proba, consensus).sum(axis=2)
+    return np.maximum(kl.max(axis=0), 0.0)
+
+
+def mutual_information_core(member_proba):
+    total = entr(member_proba.mean(axis=0)).sum(axis=1)
+    expected = entr(member_proba).sum(axis=2).mean(axis=0)
+    # Jensen guarantees 0 <= MI <= total; clip the floating-point excess.
+    return np.clip(total - expected, 0.0, total)
+
+
+def mean_std_core(member_proba):
+    return member_proba.std(axis=0).mean(axis=1)
+
+
+def variance_core(member_predictions):
+    return member_predictions.var(axis=0)
+
+
+def std_core(std):
+    return np.asarray(std, dtype=float)

@@ -1,0 +1,290 @@
+"""Where distances are measured: the feature space of batch diversity,
+density and the cold start, and what is cached about the pool in it.
+
+``feature_space`` (a parameter of the learners that use distances):
+
+- ``"model"`` (the default): the features the model's final step reads.
+  For a :class:`~sklearn.pipeline.Pipeline` whose transformers learn without
+  labels (scalers, TF-IDF, PCA...), the transformers are fitted once on the
+  whole pool given to ``fit`` (unlabeled rows included) and that fixed
+  space serves every round and the cold start: raw pixels or unscaled
+  columns are not where distance means something to the model. Transformers
+  that need labels are used as fitted in each round. A network's space is
+  its penultimate layer (``skal.neural``). For a bare estimator, the input.
+- ``"input"``: the numeric columns of X as given.
+- a callable ``f(estimator_, X) -> features``: any representation of the
+  trained model (the input before the first model).
+
+A *fixed* space does not change between rounds, so a learner can keep each
+pool row's distance to its nearest labeled row and update it with the new
+labels only (:class:`NearestCache`), and compute densities once per fit.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+
+from skal._data import n_rows, take_rows
+from skal._pipeline import split_final, transform_to_final
+from skal._random import stream
+from skal._scan import is_dask_array, scan_top_k
+from skal.selection import (
+    check_features,
+    nearest_distances,
+    reference_rows,
+    representatives,
+)
+
+__all__ = [
+    "FEATURE_SPACES",
+    "FeatureSpace",
+    "FeatureSpaceMixin",
+    "NearestCache",
+    "RowCache",
+]
+
+FEATURE_SPACES = ("model", "input")
+
+
+def _fit_unsupervised(heads, X):
+    """The Pipeline head fitted on ``X`` without labels, or None if it needs
+    labels (or fails on this data)."""
+    fitted = []
+    for head in heads:
+        head = clone(head)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                X = head.fit_transform(X)
+        except (TypeError, ValueError):
+            return None
+        fitted.append(head)
+    return fitted
+
+
+class FeatureSpace:
+    """The space one learner measures distances in, for one fit.
+
+    Parameters
+    ----------
+    feature_space : {"model", "input"} or callable
+        The learner's parameter.
+    estimator : estimator or list of estimators
+        The learner's unfitted estimator (the template).
+    X : container
+        The data given to ``fit``.
+    model_features : callable
+        ``model_features(X) -> features`` of the learner's trained model, for
+        spaces that follow the model (supervised Pipeline heads, networks).
+    learned : bool
+        Whether the learner's model has its own learned representation (a
+        network), which then defines the ``"model"`` space.
+    """
+
+    def __init__(self, feature_space, estimator, X, model_features, *, learned):
+        self.feature_space = feature_space
+        self._model_features = model_features
+        self._heads = None
+        self.follows_model = False
+        if callable(feature_space):
+            self.follows_model = True
+        elif feature_space == "model":
+            if learned:
+                self.follows_model = True
+            elif not isinstance(estimator, (list, tuple)):
+                heads, _ = split_final(estimator, fitted=False)
+                if heads:
+                    self._heads = _fit_unsupervised(heads, X)
+                    self.follows_model = self._heads is None
+
+    @property
+    def fixed(self):
+        """Whether the features are the same in every round."""
+        return not self.follows_model
+
+    def features(self, X, *, model_ready, what):
+        """``X`` in this space, as a validated numeric matrix.
+
+        Before the first model, a space that follows the model falls back to
+        the input (there is no learned representation yet).
+        """
+        if self.follows_model and model_ready:
+            if callable(self.feature_space):
+                Xt = self.feature_space(self._estimator_for_callable, X)
+            else:
+                Xt = self._model_features(X)
+        elif self._heads is not None:
+            Xt = X
+            for head in self._heads:
+                Xt = head.transform(Xt)
+        else:
+            Xt = X
+        return check_features(Xt, what=what)
+
+    def bind_model(self, estimator):
+        """The trained model a callable space reads."""
+        self._estimator_for_callable = estimator
+
+
+class RowCache:
+    """One value per row of the data given to ``fit`` (a density, say),
+    computed once per state of the feature space."""
+
+    def __init__(self):
+        self._key = None
+        self._values = None
+
+    def get(self, key, compute):
+        if self._values is None or self._key != key:
+            self._values = compute()
+            self._key = key
+        return self._values
+
+
+class NearestCache:
+    """Each remembered row's distance to its nearest labeled sample, kept
+    across rounds in a fixed feature space.
+
+    A round adds labels; only the distances to the new labeled samples are
+    computed then (O(n_pool * new labels)), so a query's cost does not grow
+    with the labels bought. Any other change (a relabel keeps it; a forgotten
+    label, new outside samples, another space) starts afresh.
+    """
+
+    def __init__(self):
+        self._nearest = None
+        self._n_taken = 0
+        self._key = None
+
+    def get(self, key, features_of, X_fit, labeled_order, outside):
+        """Distances of every row of ``X_fit`` to the labeled samples.
+
+        ``features_of(X)`` maps rows to the space; ``labeled_order`` are the
+        labeled rows of ``X_fit`` in labeling order and ``outside`` the
+        outside samples taught with ``teach(X, y)`` (or None).
+        """
+        n_out = 0 if outside is None else n_rows(outside)
+        stale = (
+            self._nearest is None
+            or self._key != (key, n_out)
+            or labeled_order.shape[0] < self._n_taken
+        )
+        if stale:
+            self._nearest = None
+            self._n_taken = 0
+            self._key = (key, n_out)
+        new = labeled_order[self._n_taken :]
+        if self._nearest is None:
+            feats = _chunked(features_of, X_fit)
+            centers = []
+            if labeled_order.shape[0]:
+                centers.append(features_of(take_rows(X_fit, labeled_order)))
+            if n_out:
+                centers.append(features_of(outside))
+            self._nearest = _min_over(feats, centers)
+        elif new.shape[0]:
+            feats = _chunked(features_of, X_fit)
+            np.minimum(
+                self._nearest,
+                _min_over(feats, [features_of(take_rows(X_fit, new))]),
+                out=self._nearest,
+            )
+        self._n_taken = labeled_order.shape[0]
+        return self._nearest
+
+
+def _chunked(features_of, X):
+    return features_of(X)
+
+
+def _min_over(feats, centers):
+    centers = [c for c in centers if c.shape[0]]
+    if not centers:
+        return np.full(feats.shape[0], np.inf)
+    out = nearest_distances(feats, centers[0])
+    for c in centers[1:]:
+        np.minimum(out, nearest_distances(feats, c), out=out)
+    return out
+
+
+def density_reference(features_of, X, n_reference=1000):
+    """Features of at most ``n_reference`` evenly spaced rows of ``X``: the
+    bounded sample densities are measured against."""
+    rows = reference_rows(n_rows(X), n_reference)
+    return features_of(take_rows(X, rows))
+
+
+class FeatureSpaceMixin:
+    """A learner's side of the feature space: the hooks that define it, the
+    rows in it, and the cold start that uses it. Part of every learner (see
+    :class:`~skal.base.BaseActiveLearner`)."""
+
+    def _model_features(self, X):
+        """``X`` as the trained model's final step reads it."""
+        return transform_to_final(self.estimator_, X)[1]
+
+    def _feature_space(self):
+        """Where distances are measured (see :mod:`skal._features`)."""
+        return "model"
+
+    def _learned_representation(self):
+        """Whether the model learns its own representation (a network)."""
+        return False
+
+    def _cold_start(self, pool, k):
+        """``k`` candidates chosen without a model (``cold_start``)."""
+        if self.cold_start == "random":
+            pos, _ = scan_top_k(
+                lambda rows, start: np.zeros(n_rows(rows)),
+                pool.source,
+                pool.candidates,
+                k,
+                keys=self._keys(),
+                chunk_size=self._chunk_size(pool.size),
+            )
+            return pool.candidates[pos], np.zeros(k)
+        what = f"cold_start={self.cold_start!r}"
+        feats = self._features(take_rows(pool.source, pool.candidates), what)
+        labeled = self._labeled_features(what)
+        pos = representatives(
+            feats,
+            k,
+            method=self.cold_start,
+            X_labeled=labeled,
+            random_state=stream(self._seed, "cold_start", self._round),
+        )
+        return pool.candidates[pos], np.zeros(k)
+
+    def _space_for(self):
+        if (
+            self._space is None
+            or self._space.feature_space is not self._feature_space()
+        ):
+            self._space = FeatureSpace(
+                self._feature_space(),
+                self.estimator,
+                self._pool.X,
+                self._model_features,
+                learned=self._learned_representation(),
+            )
+        if self._ready():
+            self._space.bind_model(self.estimator_)
+        return self._space
+
+    def _features(self, X, what):
+        """Rows of X in the learner's feature space (see :mod:`skal._features`).
+
+        Distances are computed on the client: rows of a dask pool (the top
+        candidates, or the whole pool for a ranked batch) are fetched first.
+        """
+        if is_dask_array(X):
+            X = X.compute()
+        return self._space_for().features(X, model_ready=self._ready(), what=what)
+
+    def _labeled_features(self, what):
+        """Features of every labeled sample (or None)."""
+        if not self._pool.n_labeled:
+            return None
+        X_train, _ = self._pool.training_set()
+        return self._features(X_train, what)

@@ -1,0 +1,288 @@
+"""Label-free selection of samples that represent the pool: the cold start
+of every learner and the selection rule of
+:class:`~skal.RepresentativeSampler`.
+"""
+
+import numpy as np
+
+from skal._random import as_generator, draw_seed
+from skal.selection._density import local_density
+from skal.selection._distances import check_features
+from skal.selection._diversity import kcenter_greedy
+
+__all__ = [
+    "REPRESENTATIVE_METHODS",
+    "kmeans_representatives",
+    "representatives",
+    "typiclust",
+]
+
+
+def kmeans_representatives(X, k, *, random_state=None):
+    """Positions of ``k`` samples that represent ``X``: one per k-means cluster.
+
+    Each cluster contributes the sample nearest its centroid; larger clusters
+    come first. Needs no labels, so it serves as a cold start.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Numeric features.
+    k : int
+        Number of representatives, at most ``n_samples``.
+    random_state : int, Generator or None
+        Seeds k-means.
+
+    Returns
+    -------
+    indices : ndarray of shape (k,)
+        Distinct positions into ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import kmeans_representatives
+    >>> X = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [10.2]])
+    >>> sorted(kmeans_representatives(X, 2, random_state=0).tolist())
+    [1, 4]
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.utils.extmath import row_norms
+
+    n_samples = X.shape[0]
+    if not 1 <= k <= n_samples:
+        raise ValueError(f"k must be in [1, {n_samples}] for {n_samples} samples.")
+    seed = draw_seed(as_generator(random_state))
+    try:
+        km = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(X)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            "initial='kmeans' clusters the raw features of X, which must be "
+            f"numeric ({exc}). Use initial='random' for text or mixed data."
+        ) from exc
+    labels = km.labels_
+    own_center = km.cluster_centers_[labels]
+    if hasattr(X, "multiply"):
+        cross = np.asarray(X.multiply(own_center).sum(axis=1)).ravel()
+    else:
+        X = np.asarray(X, dtype=float)
+        cross = np.einsum("ij,ij->i", X, own_center)
+    dist = row_norms(X, squared=True) - 2 * cross + row_norms(own_center, squared=True)
+    # Sort by (cluster, distance): the first row of each cluster is its medoid-ish
+    # representative.
+    order = np.lexsort((dist, labels))
+    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
+    sizes = np.bincount(labels, minlength=k)[labels[first]]
+    return first[np.argsort(-sizes, kind="stable")]
+
+
+def typiclust(
+    X,
+    k,
+    *,
+    X_labeled=None,
+    n_neighbors=20,
+    max_clusters=500,
+    random_state=None,
+):
+    """TypiClust (Hacohen, Dekel & Weinshall 2022): typical samples of the
+    clusters the labeled set does not cover yet.
+
+    The pool (with the labeled samples) is clustered into ``n_labeled + k``
+    clusters (at most ``max_clusters``) by k-means. Each pick goes to the
+    cluster holding the fewest labeled or picked samples (the largest one
+    among equals) and takes its most *typical* unlabeled sample: the one
+    with the smallest mean distance to its ``n_neighbors`` nearest
+    neighbours within the cluster. With few labels, typical samples of
+    every region beat uncertain ones: the model cannot yet tell where it is
+    uncertain. Distances in a cluster are measured against at most 1000 of
+    its members, so memory stays bounded.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The unlabeled pool.
+    k : int
+        Batch size, in ``[1, n_samples]``.
+    X_labeled : {array-like, sparse matrix}, default=None
+        Samples already labeled.
+    n_neighbors : int, default=20
+        Neighbours of the typicality (the paper's K).
+    max_clusters : int, default=500
+        Upper bound on the number of clusters (the paper caps it too).
+    random_state : int, Generator or None
+        Seeds k-means and tie-breaking.
+
+    Returns
+    -------
+    indices : ndarray of shape (k,)
+        Distinct positions into ``X``, in the order they were picked.
+
+    References
+    ----------
+    .. [1] G. Hacohen, A. Dekel and D. Weinshall, "Active Learning on a
+       Budget: Opposite Strategies Suit High and Low Budgets", ICML 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from skal.selection import typiclust
+    >>> X, y = make_blobs(n_samples=200, centers=4, random_state=0)
+    >>> sorted(set(y[typiclust(X, 4, random_state=0)].tolist()))
+    [0, 1, 2, 3]
+    """
+    import warnings
+
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import pairwise_distances
+
+    from skal._data import stack_rows
+    from skal.selection._distances import check_centers, check_k
+
+    X = check_features(X, what="typiclust")
+    n = X.shape[0]
+    check_k(k, n)
+    X_labeled = check_centers(X, X_labeled, "typiclust")
+    n_lab = 0 if X_labeled is None else X_labeled.shape[0]
+    rng = as_generator(random_state)
+    everything = X if X_labeled is None else stack_rows([X, X_labeled])
+    n_clusters = int(min(n_lab + k, max_clusters, everything.shape[0]))
+    kind = KMeans if n_clusters <= 50 else MiniBatchKMeans
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = kind(n_clusters=n_clusters, n_init=1, random_state=draw_seed(rng))
+        labels = model.fit(everything).labels_
+    pool_labels = labels[:n]
+    covered = np.bincount(labels[n:], minlength=n_clusters).astype(float)
+    size = np.bincount(pool_labels, minlength=n_clusters).astype(float)
+    keys = rng.random(n)
+    typicality = np.full(n, -np.inf)
+    for c in np.flatnonzero(size):
+        members = np.flatnonzero(pool_labels == c)
+        ref = members
+        if ref.shape[0] > 1000:
+            ref = np.sort(rng.choice(members, 1000, replace=False))
+        D = pairwise_distances(X[members], X[ref])
+        kk = min(int(n_neighbors), ref.shape[0] - 1)
+        if kk >= 1:
+            D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
+            typicality[members] = -D.mean(axis=1)
+        else:
+            typicality[members] = 0.0
+    available = np.ones(n, dtype=bool)
+    left = size.copy()
+    chosen = np.empty(k, dtype=np.intp)
+    for t in range(k):
+        open_clusters = np.flatnonzero(left > 0)
+        # Fewest labeled first, then the largest cluster.
+        c = open_clusters[np.lexsort((-size[open_clusters], covered[open_clusters]))[0]]
+        members = np.flatnonzero((pool_labels == c) & available)
+        best = members[np.lexsort((-keys[members], -typicality[members]))[0]]
+        chosen[t] = best
+        available[best] = False
+        covered[c] += 1
+        left[c] -= 1
+    return chosen
+
+
+REPRESENTATIVE_METHODS = ("kcenter", "kmeans", "density", "typiclust")
+
+
+def representatives(
+    X,
+    k,
+    *,
+    method="kcenter",
+    X_labeled=None,
+    nearest=None,
+    density=None,
+    metric="euclidean",
+    random_state=None,
+):
+    """Label-free selection of ``k`` samples that represent the pool.
+
+    - ``"kcenter"``: greedy k-center core-set (:func:`kcenter_greedy`), the
+      labeled samples being the initial centers.
+    - ``"kmeans"``: one sample per k-means cluster of the pool
+      (:func:`kmeans_representatives`); the labeled samples are not used.
+    - ``"density"``: density-weighted k-center: each pick maximises
+      ``local_density(x) * d(x)``, ``d`` being the distance to the nearest
+      labeled or picked sample (:func:`kcenter_greedy` with ``weights``), so
+      the batch spreads over the dense regions and skips outliers. The
+      product is unit-free (:func:`local_density` scales as 1 / distance).
+      The first pick, with nothing labeled, is the densest sample.
+    - ``"typiclust"``: the most typical sample of each cluster the labeled
+      set leaves uncovered (:func:`typiclust`, Hacohen et al. 2022).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The pool.
+    k : int
+        Batch size, in ``[1, n_samples]``.
+    method : {"kcenter", "kmeans", "density", "typiclust"}, default="kcenter"
+        See above.
+    X_labeled : {array-like, sparse matrix}, default=None
+        Samples already labeled.
+    nearest : array-like of shape (n_samples,), default=None
+        For "kcenter" and "density", instead of ``X_labeled``: each sample's
+        distance to its nearest labeled sample, kept across rounds.
+    density : array-like of shape (n_samples,), default=None
+        Precomputed :func:`local_density` of ``X`` for "density" (a learner
+        caches it across rounds); computed if None.
+    metric : str, default="euclidean"
+        Distance for "kcenter" and "density" (k-means is Euclidean).
+    random_state : int, Generator or None
+        Seeds tie-breaking, k-means and the density subsample.
+
+    Returns
+    -------
+    indices : ndarray of shape (k,)
+        Distinct positions into ``X``.
+
+    References
+    ----------
+    .. [1] O. Sener and S. Savarese, "Active Learning for Convolutional Neural
+       Networks: A Core-Set Approach", ICLR 2018.
+    .. [2] J. Zhu, H. Wang, T. Yao and B. K. Tsou, "Active learning with
+       sampling by uncertainty and density for word sense disambiguation and
+       text classification", COLING 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import representatives
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0]])
+    >>> sorted(representatives(X, 3, method="kcenter", random_state=0).tolist())
+    [0, 2, 4]
+    """
+    rng = as_generator(random_state)
+    if method == "kcenter":
+        return kcenter_greedy(
+            X, k, X_labeled=X_labeled, nearest=nearest, metric=metric, random_state=rng
+        )
+    if method == "typiclust":
+        return typiclust(X, k, X_labeled=X_labeled, random_state=rng)
+    if method == "kmeans":
+        return kmeans_representatives(
+            check_features(X, what="kmeans"), k, random_state=rng
+        )
+    if method == "density":
+        X = check_features(X, what="density selection")
+        if density is None:
+            density = local_density(X, metric=metric, random_state=rng)
+        return kcenter_greedy(
+            X,
+            k,
+            X_labeled=X_labeled,
+            nearest=nearest,
+            scores=density,
+            weights=density,
+            metric=metric,
+            random_state=rng,
+        )
+    raise ValueError(
+        f"method must be one of {list(REPRESENTATIVE_METHODS)}, got {method!r}."
+    )
