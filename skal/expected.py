@@ -309,7 +309,7 @@ class ExpectedErrorReductionClassifier(
     ----------
     .. [1] N. Roy and A. McCallum, "Toward optimal active learning through
        sampling estimation of error reduction", ICML 2001.
-    .. [2] B. Settles, "Active Learning Literature Survey", 2009, section 3.5.
+    .. [2] Burr Settles, "Active Learning Literature Survey", 2009, section 3.5.
 
     Examples
     --------
