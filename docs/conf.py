@@ -48,7 +48,14 @@ extensions = [
     "skal_pages",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "migration/*.py", "auto_examples/index.rst"]
+# sphinx-gallery's own index and timing pages: examples.md is the gallery's
+# page, and the timings would load scripts from a CDN.
+exclude_patterns = [
+    "_build",
+    "auto_examples/index.rst",
+    "auto_examples/sg_execution_times.rst",
+    "sg_execution_times.rst",
+]
 templates_path = ["_templates"]
 nitpicky = True
 default_role = "obj"
@@ -226,6 +233,9 @@ sphinx_gallery_conf = {
     "doc_module": ("skal",),
     "download_all_examples": False,
     "abort_on_example_error": True,
+    # sphinx-gallery skips an example whose source has not changed since the
+    # last build in this checkout; the docs test runs them all, as CI does.
+    "run_stale_examples": os.environ.get("SKAL_DOCS_RUN_ALL_EXAMPLES") == "1",
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "show_memory": False,
@@ -254,5 +264,6 @@ html_theme_options = {
     "footer_end": ["skal-version-footer"],
 }
 html_context = {"default_mode": "light"}
-html_sidebars = {"index": [], "changelog": []}
+# The migration guides put two code columns side by side: they get the width.
+html_sidebars = {"index": [], "changelog": [], "migration/*": []}
 html_show_sourcelink = True

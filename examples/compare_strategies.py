@@ -15,27 +15,26 @@ Run: ``python examples/compare_strategies.py`` (writes
 
 import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from skal import RandomSampler, UncertaintySamplingClassifier  # noqa: E402
-from skal.evaluation import learning_curves  # noqa: E402
-from skal.plotting import ActiveLearningCurveDisplay  # noqa: E402
+from skal import RandomSampler, UncertaintySamplingClassifier
+from skal.evaluation import learning_curves
+from skal.plotting import ActiveLearningCurveDisplay
 
 # %%
 # The size
 # --------
-# 160 labels over 4 repeats; the documentation and the test suite run it with
-# ``SKAL_QUICK_EXAMPLES=1``: 100 labels over 2 repeats.
+# 160 labels over 4 repeats on two processes; the documentation and the test
+# suite run it with ``SKAL_QUICK_EXAMPLES=1``: 100 labels over 2 repeats, in
+# this process.
 
 QUICK = os.environ.get("SKAL_QUICK_EXAMPLES") == "1"
 BUDGET, REPEATS = (100, 2) if QUICK else (160, 4)
+N_JOBS = 1 if QUICK else 2  # two processes start slower than this runs
 
 # %%
 # Three learners, one model
@@ -52,7 +51,7 @@ learners = {
     "random": RandomSampler(model, **settings),
 }
 results = learning_curves(
-    learners, X, y, budget=BUDGET, n_repeats=REPEATS, random_state=0, n_jobs=2
+    learners, X, y, budget=BUDGET, n_repeats=REPEATS, random_state=0, n_jobs=N_JOBS
 )
 print(results.to_string())
 

@@ -12,14 +12,11 @@ Run: ``python examples/informativeness_2d.py`` (writes
 ``informativeness_2d.png``)
 """
 
-import matplotlib
+from sklearn.datasets import make_blobs
+from sklearn.linear_model import LogisticRegression
 
-matplotlib.use("Agg")
-from sklearn.datasets import make_blobs  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from skal import UncertaintySamplingClassifier  # noqa: E402
-from skal.plotting import InformativenessDisplay  # noqa: E402
+from skal import UncertaintySamplingClassifier
+from skal.plotting import InformativenessDisplay
 
 # %%
 # Thirty labels bought by margin sampling

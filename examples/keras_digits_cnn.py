@@ -20,13 +20,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+import keras
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 
-from skal import UNLABELED, RandomSampler, UncertaintySamplingClassifier  # noqa: E402
-from skal.neural import KerasClassifier  # noqa: E402
+from skal import UNLABELED, RandomSampler, UncertaintySamplingClassifier
+from skal.neural import KerasClassifier
 
 # %%
 # The size
@@ -144,7 +144,8 @@ for (n, tuned, a), (_, _, b) in zip(*curves.values(), strict=True):
 # %%
 # At full size
 # ------------
-# ``python examples/keras_digits_cnn.py`` (100 labels, 15 epochs) printed:
+# ``python examples/keras_digits_cnn.py`` (100 labels, 15 epochs) printed
+# (TensorFlow's thread count moves the last digits from run to run):
 #
 # .. code-block:: text
 #

@@ -4,8 +4,6 @@ tests/test_docs.py runs this file; each section between "# [name]" and
 "# [name-end]" is shown in the guide, the checks around them are not.
 """
 
-# ruff: noqa: E402  (each section imports what it shows)
-
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression

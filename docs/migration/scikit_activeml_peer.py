@@ -5,8 +5,6 @@ Run in the peers' environment (benchmarks/peers_env.sh), not skal's:
 Each section between "# [name]" and "# [name-end]" is shown in the guide.
 """
 
-# ruff: noqa: E402  (each section imports what it shows)
-
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
