@@ -35,10 +35,8 @@ NUMPY = "https://numpy.org/doc/stable/"
 # ---------------------------------------------------------------- the build
 
 
-@pytest.fixture(scope="module")
-def html(tmp_path_factory):
+def _build(out):
     """The whole site, built as CI builds it: -W, nitpicky, gallery run."""
-    out = tmp_path_factory.mktemp("docs")
     env = {
         **os.environ,
         "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -90,7 +88,7 @@ def _local_links(page):
     return out
 
 
-def test_every_public_object_has_a_page_reachable_from_the_api_index(html):
+def _check_every_public_object_has_a_page_reachable_from_the_api_index(html):
     listed, _ = skal_api.api_items()
     index = html / "api" / "index.html"
     reachable = _local_links(index)
@@ -118,7 +116,7 @@ def test_every_public_object_has_a_page_reachable_from_the_api_index(html):
     assert not (html / "api" / "generated" / "skal.loop.AnnotationLoop.html").exists()
 
 
-def test_class_pages_list_skal_methods_and_link_their_bases(html):
+def _check_class_pages_list_skal_methods_and_link_their_bases(html):
     page = html / "api" / "generated" / "skal.UncertaintySamplingClassifier.html"
     text = page.read_text(encoding="utf-8")
     parsed = _parse(page)
@@ -131,7 +129,7 @@ def test_class_pages_list_skal_methods_and_link_their_bases(html):
     assert "skal._mixins" not in text
 
 
-def test_cross_references_reach_other_projects_docs(html):
+def _check_cross_references_reach_other_projects_docs(html):
     hrefs = {h for page in html.rglob("*.html") for h in _parse(page).hrefs}
     expected = [
         f"{SKLEARN}modules/generated/sklearn.pipeline.Pipeline.html"
@@ -149,7 +147,7 @@ def test_cross_references_reach_other_projects_docs(html):
     assert [url for url in expected if url not in hrefs] == []
 
 
-def test_the_gallery_shows_each_examples_output_plots_and_downloads(html):
+def _check_the_gallery_shows_each_examples_output_plots_and_downloads(html):
     gallery = html / "auto_examples"
     examples = sorted(p.stem for p in (ROOT / "examples").glob("*.py"))
     assert examples
@@ -168,7 +166,7 @@ def test_the_gallery_shows_each_examples_output_plots_and_downloads(html):
     assert all(f"auto_examples/{name}.html" in examples_page for name in examples)
 
 
-def test_landing_page_version_and_guides(html):
+def _check_landing_page_version_and_guides(html):
     index = (html / "index.html").read_text(encoding="utf-8")
     assert f"v{importlib.import_module('skal').__version__}" in index
     shown = unescape(re.sub(r"<[^>]+>", "", index))
@@ -185,7 +183,7 @@ def test_landing_page_version_and_guides(html):
         assert "is not in this build" in notebook
 
 
-def test_choosing_a_strategy_shows_the_benchmark_numbers(html):
+def _check_choosing_a_strategy_shows_the_benchmark_numbers(html):
     page = (html / "choosing-a-strategy.html").read_text(encoding="utf-8")
     tables = skal_pages.benchmark_tables(
         (DOCS / "label-efficiency.md").read_text(encoding="utf-8")
@@ -195,6 +193,19 @@ def test_choosing_a_strategy_shows_the_benchmark_numbers(html):
         assert dataset in page
         aulc = rows["margin"]["AULC"].split("±")[0].strip()
         assert aulc in page, (dataset, aulc)
+
+
+@pytest.mark.slow
+def test_docs_build_warning_free_with_gallery_links_and_pages(tmp_path):
+    # One build for every check (a fixture shared by several tests would be
+    # built once per pytest-xdist worker).
+    html = _build(tmp_path)
+    _check_every_public_object_has_a_page_reachable_from_the_api_index(html)
+    _check_class_pages_list_skal_methods_and_link_their_bases(html)
+    _check_cross_references_reach_other_projects_docs(html)
+    _check_the_gallery_shows_each_examples_output_plots_and_downloads(html)
+    _check_landing_page_version_and_guides(html)
+    _check_choosing_a_strategy_shows_the_benchmark_numbers(html)
 
 
 # ---------------------------------------------------------------- no build
