@@ -46,6 +46,7 @@ extensions = [
     "offline_intersphinx",
     "skal_api",
     "skal_pages",
+    "skal_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 # sphinx-gallery's own index and timing pages: examples.md is the gallery's
@@ -228,7 +229,8 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r".*\.py$",
     "ignore_pattern": r"__init__\.py",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "skal_gallery.ExampleOrder",
+    "minigallery_sort_order": "skal_gallery.example_order_key",
     "backreferences_dir": "api/generated/backreferences",
     "doc_module": ("skal",),
     "download_all_examples": False,

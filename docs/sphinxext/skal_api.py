@@ -354,6 +354,9 @@ def _data_page(item):
         lines += [f"   :type: {type(item.obj).__name__}"]
     lines += [""]
     lines += ["   " + line if line else "" for line in constant_doc(item)]
+    if isinstance(item.obj, dict) and len(value) > 72:
+        keys = ", ".join(f"``{key!r}``" for key in item.obj)
+        lines += ["", f"   Keys: {keys}."]
     return lines + [""]
 
 
