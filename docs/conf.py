@@ -239,13 +239,9 @@ sphinx_gallery_conf = {
     # last build in this checkout; the docs test runs them all, as CI does.
     "run_stale_examples": os.environ.get("SKAL_DOCS_RUN_ALL_EXAMPLES") == "1",
     "remove_config_comments": True,
-    "matplotlib_animations": False,
-    "show_memory": False,
-    "min_reported_time": 1,
+    # Each page says how long its example ran (the timing pages are excluded).
     "write_computation_times": True,
-    # Let the examples' own prints through; TensorFlow's start-up chatter is
-    # silenced above.
-    "capture_repr": ("_repr_html_", "__repr__"),
+    "min_reported_time": 1,
     "reset_modules": ("matplotlib",),
 }
 

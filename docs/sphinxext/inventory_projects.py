@@ -62,7 +62,7 @@ def _python_builtins():
 PYTHON = Project(
     name="python",
     url="https://docs.python.org/3/",
-    distribution="pip",  # the stdlib has no distribution; any will do
+    distribution="python",
     modules=_PY_MODULES,
     object_page=lambda module, fullname, obj: f"library/{module}.html",
     module_page=lambda module: (f"library/{module}.html", f"module-{module}"),

@@ -34,6 +34,7 @@ import importlib
 import importlib.metadata
 import inspect
 import pkgutil
+import platform
 import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -62,7 +63,8 @@ class Project:
     url : str
         The documentation's root; inventory pages are relative to it.
     distribution : str
-        The installed distribution whose version names the inventory.
+        The installed distribution whose version names the inventory
+        (``"python"``: the interpreter's).
     modules : tuple of str
         The modules to walk; ``"pkg.*"`` walks ``pkg`` and every public
         submodule.
@@ -291,6 +293,9 @@ def write_inventory(path: Path, project: str, version: str, lines: list[Entry]):
 
 
 def installed_version(distribution: str) -> str | None:
+    """The installed version; Python's own for the standard library."""
+    if distribution == "python":
+        return platform.python_version()
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
