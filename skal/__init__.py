@@ -6,6 +6,7 @@ and ``teach`` the labels back, while staying real scikit-learn estimators:
 ``clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` all work.
 """
 
+from skal.adaptive import AdaptiveSampler
 from skal.base import UNLABELED, BaseActiveLearner
 from skal.baseline import RandomSampler
 from skal.committee import CommitteeRegressor, CommitteeSampler
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "UNLABELED",
+    "AdaptiveSampler",
     "AnnotationLoop",
     "BaseActiveLearner",
     "CommitteeRegressor",

@@ -1,17 +1,22 @@
 """``predict`` & co.: every learner delegates them to its trained model.
 
 :class:`DelegationMixin` exposes the methods the wrapped estimator has
-(``available_if``, as scikit-learn's meta-estimators do), validates X against
-what ``fit`` saw, and aligns probability columns to ``classes_`` when classes
-were declared up front but not all are labeled yet.
+(``available_if``, as scikit-learn's meta-estimators do), validates samples
+arriving after ``fit`` against what ``fit`` saw, and aligns probability
+columns to ``classes_`` when classes were declared up front but not all are
+labeled yet.
 """
 
 import copy
 
 import numpy as np
-from sklearn.utils import get_tags
+import scipy.sparse as sp
+from sklearn.utils import check_array, get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skal._data import as_rows
+from skal._scan import is_dask_array
 
 __all__ = ["DelegationMixin", "estimator_has", "follow_estimator_type", "templates"]
 
@@ -49,6 +54,34 @@ class DelegationMixin:
     def _predictor(self):
         """The model behind predict & co."""
         return self.estimator_
+
+    def _check_rows(self, X):
+        """Refuse NaN / inf in a numeric pool that no estimator will see
+        before the rows are labeled (see ``_scores_rows_itself``)."""
+        if self._scores_rows_itself or is_dask_array(X):
+            return
+        numeric = (isinstance(X, np.ndarray) or sp.issparse(X)) and X.dtype.kind in "fc"
+        if numeric and not get_tags(self).input_tags.allow_nan:
+            check_array(
+                X,
+                accept_sparse=True,
+                dtype=None,
+                ensure_2d=False,
+                ensure_min_samples=0,
+                input_name="X",
+            )
+
+    def _check_X_new(self, X):
+        """Validate samples arriving after fit against what fit saw."""
+        X = as_rows(X)
+        if hasattr(self, "n_features_in_") and getattr(X, "ndim", 2) == 1:
+            raise ValueError(
+                f"Expected a 2-d array of samples, got a 1-d array of shape "
+                f"{X.shape}. Reshape your data with X.reshape(-1, 1) for a single "
+                "feature or X.reshape(1, -1) for a single sample."
+            )
+        validate_data(self, X, reset=False, skip_check_array=True)
+        return X
 
     def _check_X_predict(self, X):
         check_is_fitted(self)

@@ -60,7 +60,7 @@ DOCS = {
 {_P}    round that brings a new class trains a fresh clone.""",
     "callbacks": f"""callbacks : list of Callback, default=None
 {_P}    Called at every round of a simulated ``fit`` (see
-{_P}    :class:`skal.engine.Callback`); stopping criteria of
+{_P}    :class:`skal.callbacks.Callback`); stopping criteria of
 {_P}    :mod:`skal.stopping` end the simulation early. Fitted copies are in
 {_P}    ``callbacks_``.""",
     "n_jobs": f"""n_jobs : int, default=None

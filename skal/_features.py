@@ -26,10 +26,23 @@ import numpy as np
 from sklearn.base import clone
 
 from skal._data import n_rows, take_rows
-from skal._pipeline import split_final
-from skal.selection import check_features, nearest_distances, reference_rows
+from skal._pipeline import split_final, transform_to_final
+from skal._random import stream
+from skal._scan import is_dask_array, scan_top_k
+from skal.selection import (
+    check_features,
+    nearest_distances,
+    reference_rows,
+    representatives,
+)
 
-__all__ = ["FEATURE_SPACES", "FeatureSpace", "NearestCache", "RowCache"]
+__all__ = [
+    "FEATURE_SPACES",
+    "FeatureSpace",
+    "FeatureSpaceMixin",
+    "NearestCache",
+    "RowCache",
+]
 
 FEATURE_SPACES = ("model", "input")
 
@@ -200,3 +213,78 @@ def density_reference(features_of, X, n_reference=1000):
     bounded sample densities are measured against."""
     rows = reference_rows(n_rows(X), n_reference)
     return features_of(take_rows(X, rows))
+
+
+class FeatureSpaceMixin:
+    """A learner's side of the feature space: the hooks that define it, the
+    rows in it, and the cold start that uses it. Part of every learner (see
+    :class:`~skal.base.BaseActiveLearner`)."""
+
+    def _model_features(self, X):
+        """``X`` as the trained model's final step reads it."""
+        return transform_to_final(self.estimator_, X)[1]
+
+    def _feature_space(self):
+        """Where distances are measured (see :mod:`skal._features`)."""
+        return "model"
+
+    def _learned_representation(self):
+        """Whether the model learns its own representation (a network)."""
+        return False
+
+    def _cold_start(self, pool, k):
+        """``k`` candidates chosen without a model (``cold_start``)."""
+        if self.cold_start == "random":
+            pos, _ = scan_top_k(
+                lambda rows, start: np.zeros(n_rows(rows)),
+                pool.source,
+                pool.candidates,
+                k,
+                keys=self._keys(),
+                chunk_size=self._chunk_size(pool.size),
+            )
+            return pool.candidates[pos], np.zeros(k)
+        what = f"cold_start={self.cold_start!r}"
+        feats = self._features(take_rows(pool.source, pool.candidates), what)
+        labeled = self._labeled_features(what)
+        pos = representatives(
+            feats,
+            k,
+            method=self.cold_start,
+            X_labeled=labeled,
+            random_state=stream(self._seed, "cold_start", self._round),
+        )
+        return pool.candidates[pos], np.zeros(k)
+
+    def _space_for(self):
+        if (
+            self._space is None
+            or self._space.feature_space is not self._feature_space()
+        ):
+            self._space = FeatureSpace(
+                self._feature_space(),
+                self.estimator,
+                self._pool.X,
+                self._model_features,
+                learned=self._learned_representation(),
+            )
+        if self._ready():
+            self._space.bind_model(self.estimator_)
+        return self._space
+
+    def _features(self, X, what):
+        """Rows of X in the learner's feature space (see :mod:`skal._features`).
+
+        Distances are computed on the client: rows of a dask pool (the top
+        candidates, or the whole pool for a ranked batch) are fetched first.
+        """
+        if is_dask_array(X):
+            X = X.compute()
+        return self._space_for().features(X, model_ready=self._ready(), what=what)
+
+    def _labeled_features(self, what):
+        """Features of every labeled sample (or None)."""
+        if not self._pool.n_labeled:
+            return None
+        X_train, _ = self._pool.training_set()
+        return self._features(X_train, what)

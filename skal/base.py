@@ -21,28 +21,23 @@ import copy
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
-from sklearn.utils import check_array, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skal import _labels
-from skal._data import as_rows, n_rows, take_rows
+from skal._corrections import CorrectionsMixin
+from skal._data import as_rows, n_rows
 from skal._delegation import DelegationMixin, templates
-from skal._features import FeatureSpace
+from skal._features import FeatureSpaceMixin
 from skal._pool import LabeledPool, check_positions
-from skal._random import SEED_MAX, KeyStream, base_seed, seeded_fit, stream
+from skal._query import PoolScanMixin
+from skal._random import SEED_MAX, base_seed, seeded_fit, stream
 from skal._scan import (
-    PoolPositions,
     check_dask_pool,
     is_dask_array,
-    is_distributed,
-    scan_scores,
-    scan_top_k,
-    scoring_chunk_rows,
 )
-from skal.selection import representatives
 
 __all__ = ["BaseActiveLearner", "COLD_STARTS", "UNLABELED"]
 
@@ -52,21 +47,14 @@ UNLABELED = _labels.UNLABELED
 COLD_STARTS = ("random", "kmeans", "kcenter", "density", "typiclust")
 
 
-class _QueryPool:
-    """The rows a query searches: ``source[candidates]``; ``remembered`` if
-    they are the unlabeled rows of the data given to ``fit``."""
-
-    def __init__(self, source, candidates, remembered):
-        self.source = source
-        self.candidates = candidates
-        self.remembered = remembered
-
-    @property
-    def size(self):
-        return self.candidates.shape[0]
-
-
-class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
+class BaseActiveLearner(
+    PoolScanMixin,
+    CorrectionsMixin,
+    FeatureSpaceMixin,
+    DelegationMixin,
+    MetaEstimatorMixin,
+    BaseEstimator,
+):
     """Base class of all active learners. Not for direct use.
 
     Subclasses define ``__init__`` with their full parameter list and
@@ -107,24 +95,6 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
         """Informativeness of each row of ``X`` under ``estimator_``."""
         raise NotImplementedError
 
-    def _score_at(self, X, start):
-        """:meth:`_score` of rows that start at candidate position ``start``."""
-        return self._score(X)
-
-    def _select(self, pool, k):
-        """The ``k`` best candidates of ``pool`` and their scores."""
-        pos, scores = scan_top_k(
-            self._scorer(pool),
-            pool.source,
-            pool.candidates,
-            k,
-            keys=self._keys(),
-            chunk_size=self._chunk_size(pool.size),
-            n_jobs=self.n_jobs,
-            block=self._scan_block,
-        )
-        return pool.candidates[pos], scores
-
     def _train(self, X, y):
         """A model trained on ``(X, y)``: a fresh clone, fitted."""
         return self._fit_clone(X, y)
@@ -135,26 +105,16 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
         seed = stream(self._seed, "train", self._round).integers(SEED_MAX)
         return seeded_fit(clone(self.estimator), X, y, int(seed))
 
+    def _start(self):
+        """Called by ``fit`` before the first label: reset the strategy's own
+        state, so that a refit starts afresh."""
+
     def _after_train(self, X, y):
         """Called after every retraining with the training set."""
 
     def _declared_classes(self):
         """The declared class labels, or None."""
         return None
-
-    def _model_features(self, X):
-        """``X`` as the trained model's final step reads it."""
-        from skal._pipeline import transform_to_final
-
-        return transform_to_final(self.estimator_, X)[1]
-
-    def _feature_space(self):
-        """Where distances are measured (see :mod:`skal._features`)."""
-        return "model"
-
-    def _learned_representation(self):
-        """Whether the model learns its own representation (a network)."""
-        return False
 
     def _row_bytes(self):
         """Bytes of temporaries one pool row costs while it is scored."""
@@ -234,6 +194,7 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
         self.estimator_ = clone(self.estimator)
         if declared is not None:
             self.classes_ = declared
+        self._start()
         if self.budget is not None:
             from skal.engine import simulate
 
@@ -293,97 +254,6 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
         self._last_query = {}
 
     # ------------------------------------------------------------ query
-    def _keys(self):
-        return KeyStream(self._seed, self._round)
-
-    def _chunk_size(self, n_pool):
-        return scoring_chunk_rows(n_pool, self._row_bytes(), self._scan_block)
-
-    def _scorer(self, pool):
-        """``score_at(rows, start)``, on a copy without the remembered data
-        when the work leaves this process."""
-        if not is_distributed(self.n_jobs, pool.source):
-            return self._score_at
-        view = copy.copy(self)
-        view._pool = self._pool.without_data()
-        view._space = None
-        return view._score_at
-
-    def _query_pool(self, X, exclude):
-        if X is None:
-            source = self._pool.X
-            candidates = self._pool.unlabeled()
-        else:
-            source = self._check_X_new(X)
-            if is_dask_array(source):
-                source = check_dask_pool(source)
-            self._check_rows(source)
-            candidates = PoolPositions(n_rows(source))
-        if exclude is not None and len(exclude):
-            n = n_rows(source)
-            drop = np.zeros(n, dtype=bool)
-            drop[check_positions(exclude, n, what="exclude")] = True
-            candidates = np.asarray(candidates)
-            candidates = candidates[~drop[candidates]]
-        return _QueryPool(source, candidates, X is None)
-
-    def _cold_start(self, pool, k):
-        """``k`` candidates chosen without a model (``cold_start``)."""
-        if self.cold_start == "random":
-            pos, _ = scan_top_k(
-                lambda rows, start: np.zeros(n_rows(rows)),
-                pool.source,
-                pool.candidates,
-                k,
-                keys=self._keys(),
-                chunk_size=self._chunk_size(pool.size),
-            )
-            return pool.candidates[pos], np.zeros(k)
-        what = f"cold_start={self.cold_start!r}"
-        feats = self._features(take_rows(pool.source, pool.candidates), what)
-        labeled = self._labeled_features(what)
-        pos = representatives(
-            feats,
-            k,
-            method=self.cold_start,
-            X_labeled=labeled,
-            random_state=stream(self._seed, "cold_start", self._round),
-        )
-        return pool.candidates[pos], np.zeros(k)
-
-    def _space_for(self):
-        if (
-            self._space is None
-            or self._space.feature_space is not self._feature_space()
-        ):
-            self._space = FeatureSpace(
-                self._feature_space(),
-                self.estimator,
-                self._pool.X,
-                self._model_features,
-                learned=self._learned_representation(),
-            )
-        if self._ready():
-            self._space.bind_model(self.estimator_)
-        return self._space
-
-    def _features(self, X, what):
-        """Rows of X in the learner's feature space (see :mod:`skal._features`).
-
-        Distances are computed on the client: rows of a dask pool (the top
-        candidates, or the whole pool for a ranked batch) are fetched first.
-        """
-        if is_dask_array(X):
-            X = X.compute()
-        return self._space_for().features(X, model_ready=self._ready(), what=what)
-
-    def _labeled_features(self, what):
-        """Features of every labeled sample (or None)."""
-        if not self._pool.n_labeled:
-            return None
-        X_train, _ = self._pool.training_set()
-        return self._features(X_train, what)
-
     def query(self, X=None, n_instances=None, *, return_scores=False, exclude=None):
         """Indices of the pool samples whose labels would teach the most.
 
@@ -444,56 +314,6 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
     def _query_info(self):
         """Extra facts about the last query, kept in ``history_``."""
         return {}
-
-    def _score_upper(self):
-        """The largest score ``_score`` can give (inf when unbounded)."""
-        return float("inf")
-
-    def informativeness(self, X=None, *, normalize=False):
-        """Every pool sample's informativeness (higher = more informative).
-
-        For plots, stopping rules and custom selection; with
-        ``batch_mode="top_k"``, :meth:`query` picks the top of this ranking.
-        Includes the weighting of ``density_weight`` where the learner has it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_pool, ...), default=None
-            The pool; None scores the unlabeled rows remembered from ``fit``
-            (in their order in that data).
-        normalize : bool, default=False
-            Divide by the largest score the measure can give, so that scores
-            lie in ``[0, 1]`` whatever the measure; refused for unbounded
-            measures.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_pool,)
-        """
-        check_is_fitted(self, "_pool")
-        if not self._ready():
-            raise ValueError(
-                "No model yet: teach labels of at least two classes (one label, "
-                "for regression) before scoring; query() picks a cold start "
-                "without scores."
-            )
-        upper = self._score_upper()
-        if normalize and not np.isfinite(upper):
-            raise ValueError(
-                f"{type(self).__name__}'s scores have no upper bound, so they "
-                "cannot be normalized; use normalize=False and a threshold on "
-                "their own scale."
-            )
-        pool = self._query_pool(X, None)
-        scores = scan_scores(
-            self._scorer(pool),
-            pool.source,
-            pool.candidates,
-            chunk_size=self._chunk_size(pool.size),
-            n_jobs=self.n_jobs,
-            block=self._scan_block,
-        )
-        return scores / upper if normalize else scores
 
     # ------------------------------------------------------------ teach
     def _atomic(self, change):
@@ -571,84 +391,6 @@ class BaseActiveLearner(DelegationMixin, MetaEstimatorMixin, BaseEstimator):
         self._round += 1
         self._record(idx)
         return self
-
-    def relabel(self, y, indices):
-        """Correct the labels of labeled rows of the remembered pool; refit.
-
-        Parameters
-        ----------
-        y : array-like of shape (n_rows,)
-            The correct labels.
-        indices : array-like of int
-            Labeled positions into the data given to ``fit``.
-
-        Returns
-        -------
-        self : object
-        """
-        check_is_fitted(self, "_pool")
-        idx = check_positions(indices, self._pool.n)
-        labels = _labels.check_labels(
-            _labels.check_y(y, idx.shape[0]),
-            self._classification(),
-            self._declared_classes(),
-        )
-        self._atomic(lambda: self._pool.relabel(idx, labels))
-        self._round += 1
-        return self
-
-    def forget(self, indices):
-        """Make labeled rows of the remembered pool unlabeled again; refit.
-
-        Parameters
-        ----------
-        indices : array-like of int
-            Labeled positions into the data given to ``fit``.
-
-        Returns
-        -------
-        self : object
-        """
-        check_is_fitted(self, "_pool")
-        idx = check_positions(indices, self._pool.n)
-
-        def change():
-            self._pool.forget(idx)
-            if not self._pool.n_labeled:
-                raise ValueError("forget() would leave no label to train on.")
-
-        self._atomic(change)
-        self._round += 1
-        return self
-
-    # ------------------------------------------------------- validation
-    def _check_rows(self, X):
-        """Refuse NaN / inf in a numeric pool that no estimator will see
-        before the rows are labeled (see ``_scores_rows_itself``)."""
-        if self._scores_rows_itself or is_dask_array(X):
-            return
-        numeric = (isinstance(X, np.ndarray) or sp.issparse(X)) and X.dtype.kind in "fc"
-        if numeric and not get_tags(self).input_tags.allow_nan:
-            check_array(
-                X,
-                accept_sparse=True,
-                dtype=None,
-                ensure_2d=False,
-                ensure_min_samples=0,
-                input_name="X",
-            )
-
-    def _check_X_new(self, X):
-        """Validate samples arriving after fit against what fit saw."""
-        X = as_rows(X)
-        if hasattr(self, "n_features_in_") and getattr(X, "ndim", 2) == 1:
-            raise ValueError(
-                f"Expected a 2-d array of samples, got a 1-d array of shape "
-                f"{X.shape}. Reshape your data with X.reshape(-1, 1) for a single "
-                "feature or X.reshape(1, -1) for a single sample."
-            )
-        validate_data(self, X, reset=False, skip_check_array=True)
-        return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,14 +8,17 @@ from sklearn.base import ClassifierMixin, RegressorMixin, is_classifier, is_regr
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
+from skal._data import take_rows
 from skal._delegation import templates
 from skal._docs import fill_doc
 from skal._ensemble import ClassifierCommittee, RegressorCommittee
 from skal._mixins import DeclaredClassesMixin, DiverseBatchMixin, WarmStartMixin
 from skal._pipeline import final_step
 from skal._random import draw_seed, stream
+from skal._scan import is_dask_array
 from skal.base import BaseActiveLearner
 from skal.scoring import MEASURES, Measure, feed, get_measure, measures_for
+from skal.selection import reference_rows
 from skal.self_training import SelfTrainingMixin
 
 __all__ = ["CommitteeSampler", "CommitteeRegressor"]
@@ -332,20 +335,37 @@ class CommitteeSampler(
         classes = getattr(self, "classes_", None)
         return self._committee(ClassifierCommittee, classes=classes)
 
+    def _start(self):
+        super()._start()
+        self._warned_identical = False
+
     def _after_train(self, X, y):
-        if self._use_bootstrap() or isinstance(self.estimator, (list, tuple)):
+        if (
+            self._use_bootstrap()
+            or isinstance(self.estimator, (list, tuple))
+            or self._warned_identical
+        ):
             return super()._after_train(X, y)
-        if self._measure.reads != "vote_fractions":
-            spread = self.estimator_.member_proba(X).std(axis=0).max()
-            if spread < 1e-9:
-                warnings.warn(
-                    "The committee's members predict identical probabilities on "
-                    "the labeled samples: without bootstrap, they differ only by "
-                    "their random_state, which this estimator does not use. Their "
-                    "disagreement is rounding noise; use bootstrap=True.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+        # On the training rows, members that fit them perfectly agree however
+        # different they are; on pool rows only members that cannot disagree
+        # do. Identical probabilities mean identical votes too.
+        rows = take_rows(self._pool.X, reference_rows(self._pool.n, 256))
+        if is_dask_array(rows):
+            rows = rows.compute()
+        if hasattr(self.estimator, "predict_proba"):
+            spread = self.estimator_.member_proba(rows).std(axis=0).max()
+        else:
+            spread = self.estimator_.member_votes(rows).std(axis=0).max()
+        if spread < 1e-9:
+            self._warned_identical = True
+            warnings.warn(
+                "The committee's members predict identically on the pool: "
+                "without bootstrap, they differ only by their random_state, "
+                "which this estimator does not use. Their disagreement is "
+                "rounding noise or nothing (a random query); use bootstrap=True.",
+                UserWarning,
+                stacklevel=3,
+            )
         return super()._after_train(X, y)
 
     def _score(self, X):

@@ -63,6 +63,7 @@ def label_csv(
     random_state=None,
     oracle=None,
     verbose=1,
+    background=True,
 ):
     """Label the rows of a CSV file, journaled; what ``skal label`` runs.
 
@@ -108,6 +109,11 @@ def label_csv(
         Who answers; a :class:`~skal.terminal.TerminalOracle` if None.
     verbose : int, default=1
         0 hides the progress bar.
+    background : bool, default=True
+        Retrain in the background: the next question comes at once from
+        rows ranked by the previous model (the prompt says so) while the
+        model is refitted and the pool ranked anew (see
+        :class:`~skal.loop.AnnotationLoop`); False waits for each refit.
 
     Returns
     -------
@@ -204,7 +210,14 @@ def label_csv(
     ended = False
     try:
         loop = AnnotationLoop(
-            learner, X, oracle, y=y, budget=budget, journal=j, verbose=verbose
+            learner,
+            X,
+            oracle,
+            y=y,
+            budget=budget,
+            journal=j,
+            verbose=verbose,
+            background=background,
         )
         try:
             loop.run()

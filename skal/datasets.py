@@ -18,6 +18,7 @@ from skal.base import UNLABELED
 
 __all__ = [
     "DATASETS",
+    "REGRESSION_DATASETS",
     "load_csv",
     "load_dataset",
     "load_mnist",
@@ -26,8 +27,22 @@ __all__ = [
 ]
 
 #: Names that :func:`load_dataset` accepts besides paths: scikit-learn's
-#: shipped classification sets, and a seeded synthetic one.
-DATASETS = ("digits", "wine", "breast_cancer", "iris", "synthetic")
+#: shipped classification sets, and seeded generated ones (see
+#: :func:`load_dataset`): a plain one and three harder ones.
+DATASETS = (
+    "digits",
+    "wine",
+    "breast_cancer",
+    "iris",
+    "synthetic",
+    "imbalanced",
+    "many_classes",
+    "noisy",
+)
+
+#: Regression sets :func:`load_dataset` accepts by name: scikit-learn's
+#: diabetes, and Friedman's first function (generated, seeded).
+REGRESSION_DATASETS = ("diabetes", "friedman")
 
 # IDX type codes (the third byte of the magic number) and their big-endian
 # numpy dtypes, from the format's description on the MNIST page.
@@ -51,10 +66,16 @@ def load_dataset(name="digits", *, label_column=None, labels=None):
     ----------
     name : str or path-like, default="digits"
         One of :data:`DATASETS` ("digits", "wine", "breast_cancer", "iris":
-        shipped with scikit-learn; "synthetic": a seeded 4-class
-        :func:`~sklearn.datasets.make_classification` problem of 1000
-        samples), or the path of a ``.csv`` file (see :func:`load_csv`) or of
-        an IDX image file (see :func:`load_mnist`; ``.gz`` accepted).
+        shipped with scikit-learn; generated with
+        :func:`~sklearn.datasets.make_classification`, seeded: "synthetic",
+        4 classes and 1000 samples; "imbalanced", 2 classes at 10:1 and
+        2000 samples; "many_classes", 20 classes and 3000 samples; "noisy",
+        4 classes and 2000 samples of which 10% carry a wrong label), one of
+        :data:`REGRESSION_DATASETS` ("diabetes": shipped with scikit-learn;
+        "friedman": :func:`~sklearn.datasets.make_friedman1`, 2000 samples,
+        10 features, noise 1, seeded), or the path of a ``.csv`` file (see
+        :func:`load_csv`) or of an IDX image file (see :func:`load_mnist`;
+        ``.gz`` accepted).
     label_column : int or str, default=None
         For a CSV: the label column (see :func:`load_csv`).
     labels : str or path-like, default=None
@@ -73,13 +94,14 @@ def load_dataset(name="digits", *, label_column=None, labels=None):
     ((178, 13), [0, 1, 2])
     """
     key = str(name)
-    if key in DATASETS:
+    if key in DATASETS or key in REGRESSION_DATASETS:
         return _load_named(key)
     path = Path(name)
     if not path.exists():
         raise ValueError(
-            f"Unknown dataset {key!r}: not one of {list(DATASETS)} and no such "
-            "file. Pass a dataset name, a CSV path or an IDX image path."
+            f"Unknown dataset {key!r}: not one of "
+            f"{[*DATASETS, *REGRESSION_DATASETS]} and no such file. Pass a "
+            "dataset name, a CSV path or an IDX image path."
         )
     suffixes = [s.lower() for s in path.suffixes]
     if ".csv" in suffixes:
@@ -113,6 +135,50 @@ def _load_named(name):
             class_sep=1.5,
             random_state=0,
         )
+    if name == "imbalanced":
+        # Two classes at 10:1; the rare one is easy to miss at first.
+        return datasets.make_classification(
+            n_samples=2000,
+            n_features=20,
+            n_informative=6,
+            n_redundant=2,
+            weights=[10 / 11],
+            class_sep=1.0,
+            random_state=1,
+        )
+    if name == "many_classes":
+        # 20 classes: a cold start cannot cover them all with few labels.
+        return datasets.make_classification(
+            n_samples=3000,
+            n_features=30,
+            n_informative=15,
+            n_redundant=5,
+            n_classes=20,
+            n_clusters_per_class=1,
+            class_sep=2.0,
+            random_state=2,
+        )
+    if name == "friedman":
+        return datasets.make_friedman1(
+            n_samples=2000, n_features=10, noise=1.0, random_state=4
+        )
+    if name == "noisy":
+        # 10% of the labels are wrong (a random other class): uncertainty
+        # sampling is drawn to them.
+        X, y = datasets.make_classification(
+            n_samples=2000,
+            n_features=20,
+            n_informative=6,
+            n_redundant=2,
+            n_classes=4,
+            n_clusters_per_class=1,
+            class_sep=1.5,
+            random_state=3,
+        )
+        rng = np.random.default_rng(3)
+        wrong = rng.choice(y.shape[0], y.shape[0] // 10, replace=False)
+        y[wrong] = (y[wrong] + rng.integers(1, 4, wrong.shape[0])) % 4
+        return X, y
     return getattr(datasets, f"load_{name}")(return_X_y=True)
 
 
@@ -146,8 +212,10 @@ def load_csv(path, *, label_column=None, header=None, delimiter=","):
     X : ndarray of shape (n_samples, n_features), float64
         Empty feature cells become NaN.
     y : ndarray of shape (n_samples,)
-        Integers when every label is one, else strings (dtype object). An
-        empty label cell is an unlabeled row, marked ``-1``.
+        Integers when every label is one (an empty cell, an unlabeled row, is
+        ``-1``); floats when every label is a number and one is not an integer
+        (a regression target; an empty cell is NaN); else strings (dtype
+        object, an empty cell ``-1``).
 
     Examples
     --------
@@ -235,6 +303,11 @@ def _parse_labels(labels):
     if all(_is_int(lab) for lab in known):
         return np.array(
             [int(lab) if lab != "" else UNLABELED for lab in labels], dtype=np.int64
+        )
+    if known and all(_is_number(lab) for lab in known):
+        # Real numbers: a regression target, NaN where the cell is empty.
+        return np.array(
+            [float(lab) if lab != "" else np.nan for lab in labels], dtype=float
         )
     # Object, not a numpy string dtype, so that -1 can mark a missing label.
     return np.array([lab if lab != "" else UNLABELED for lab in labels], dtype=object)

@@ -22,84 +22,18 @@ import numpy as np
 from sklearn.base import is_classifier
 
 from skal import _labels
+from skal._engine_background import BackgroundMixin
+from skal._engine_corrections import CorrectionsMixin
+from skal._markers import SKIP, STOP, UNKNOWN
+from skal.callbacks import Callback
 
 __all__ = ["Callback", "RoundEngine", "SKIP", "STOP", "UNKNOWN", "simulate"]
 
-
-class _Marker:
-    def __init__(self, name, doc):
-        self.name = name
-        self.__doc__ = doc
-
-    def __repr__(self):
-        return self.name
-
-    def __reduce__(self):
-        # Unpickle to the same object, so identity checks keep working.
-        return self.name
+# Callback lives in skal.callbacks with the ready-made ones; it is part of
+# the engine's interface, so it is importable from here too.
 
 
-#: Answer meaning "skip this sample for now" (may be asked in a later session).
-SKIP = _Marker("SKIP", "Skip this sample for now.")
-#: Answer meaning "don't know": the sample is never asked again.
-UNKNOWN = _Marker("UNKNOWN", "Don't know: never ask this sample again.")
-#: Answer ending the session; labels given so far are kept.
-STOP = _Marker("STOP", "Stop the session.")
-
-
-class Callback:
-    """Base class of round-engine callbacks; every event is a no-op.
-
-    Override what you need. Events, in order:
-
-    - ``on_start(engine)``: once, before the first query;
-    - ``on_round_begin(engine, indices, scores)``: a batch was queried;
-    - ``on_answer(engine, index, answer)``: a validated answer (a label,
-      :data:`SKIP` or :data:`UNKNOWN`) about to be applied; raising here
-      refuses it (a journal that cannot write, say) and leaves the engine
-      as it was;
-    - ``on_model_change(engine)``: the learner was retrained (and once at the
-      start if it has a model); stopping criteria decide here;
-    - ``on_round_end(engine, record)``: the round's record, as appended to
-      ``engine.history_``;
-    - ``on_end(engine)``: once, when the engine stops.
-
-    ``max_new_labels(engine)`` may return how many more labels the callback
-    allows (None: no limit); the engine never queries more than that.
-
-    Examples
-    --------
-    >>> from skal.engine import Callback
-    >>> class CountRounds(Callback):
-    ...     def __init__(self):
-    ...         self.n_rounds = 0
-    ...     def on_round_end(self, engine, record):
-    ...         self.n_rounds += 1
-    """
-
-    def on_start(self, engine):
-        pass
-
-    def on_round_begin(self, engine, indices, scores):
-        pass
-
-    def on_answer(self, engine, index, answer):
-        pass
-
-    def on_model_change(self, engine):
-        pass
-
-    def on_round_end(self, engine, record):
-        pass
-
-    def on_end(self, engine):
-        pass
-
-    def max_new_labels(self, engine):
-        return None
-
-
-class RoundEngine:
+class RoundEngine(BackgroundMixin, CorrectionsMixin):
     """Drive a fitted learner through labeling rounds.
 
     The learner must have been fitted on the pool (``learner.fit(X, y)``
@@ -122,7 +56,7 @@ class RoundEngine:
     first_batch_size : int, default=None
         Samples of the first round (a simulation's ``n_initial``).
     callbacks : list of Callback, default=None
-        See :class:`Callback`.
+        See :class:`~skal.callbacks.Callback`.
     labels : dict, default=None
         Labels known before the first round that the learner was not taught
         (e.g. a single class): they are taught as soon as they can train it.
@@ -135,6 +69,20 @@ class RoundEngine:
     marker_is_label : bool, default=False
         Accept the unlabeled marker (``-1``) as a label: a simulation's
         oracle, where every value of ``y`` is a label.
+    background : bool, default=False
+        Retrain in a worker thread while the next round is asked from a
+        reserve of samples ranked by the previous model, so that an answer is
+        never followed by a wait for a refit the reserve can cover (see
+        :mod:`skal._engine_background`). The order of the questions then
+        depends on how fast they are answered: leave it False for
+        reproducible simulations.
+    lookahead : int, default=None
+        With ``background``: samples ranked beyond each batch, kept as the
+        reserve; ``max(2 * batch_size, 32)`` if None, doubled each time the
+        reserve runs dry before a refit ends.
+    bought : iterable of int, default=None
+        Rows among the known labels that the oracle gave (a resumed
+        session), so that corrections keep ``n_bought_`` right.
 
     Attributes
     ----------
@@ -148,6 +96,11 @@ class RoundEngine:
         Samples answered "don't know" (never asked again) and skipped.
     round_ : int
         The current round's number.
+    behind_ : int
+        With ``background``: how many rounds old the ranking of the current
+        round is (0: from a model taught every earlier label).
+    training_ : bool
+        Whether the learner is being retrained in the background.
     history_ : list of dict
         One record per round: ``round``, ``queried``, ``scores``,
         ``labeled`` ((index, label) pairs), ``skipped``, ``unknown``,
@@ -187,6 +140,9 @@ class RoundEngine:
         round=0,
         excluded=(),
         marker_is_label=False,
+        background=False,
+        lookahead=None,
+        bought=None,
     ):
         self.learner = learner
         self.X = X
@@ -216,6 +172,9 @@ class RoundEngine:
         self._taught = set(taught.tolist())
         self._kind = None
         self._marker_is_label = marker_is_label
+        self._n_pool = int(learner.n_samples_fit_)
+        self._init_background(background, lookahead)
+        self._init_corrections(bought)
 
     # -------------------------------------------------------------- events
     def _emit(self, event, *args):
@@ -247,6 +206,10 @@ class RoundEngine:
             return
         self._ended = True
         try:
+            try:
+                self._settle()
+            finally:
+                self._shutdown()
             self._teach_untaught()
             if self._record is not None:
                 self._close_record(complete=False)
@@ -273,21 +236,26 @@ class RoundEngine:
         if self.first_batch_size is not None and not self.history_:
             size = self.first_batch_size
         k = size if left is None else min(size, left)
+        if self._job is not None:
+            # Counted from the engine's own state: the worker owns the learner.
+            labeled = self._taught | set(self.labels_)
+        else:
+            labeled = set(np.asarray(self.learner.labeled_indices_).tolist())
+            labeled |= set(self.labels_)
         excluded = (set(self._untaught) | self.unknown_ | self.skipped_) - self._taught
-        n_free = (
-            self.learner.n_samples_fit_
-            - len(self.learner.labeled_indices_)
-            - len(excluded)
-        )
+        n_free = self._n_pool - len(labeled | self.unknown_ | self.skipped_)
         if n_free <= 0:
             self.stop(
                 "pool exhausted: every sample is labeled, skipped or marked don't know"
             )
             return
         k = min(k, n_free)
-        idx, scores = self.learner.query(
-            n_instances=k, return_scores=True, exclude=sorted(excluded)
-        )
+        if self.background:
+            idx, scores = self._background_batch(k)
+        else:
+            idx, scores = self.learner.query(
+                n_instances=k, return_scores=True, exclude=sorted(excluded)
+            )
         self.pending_ = [int(i) for i in idx]
         self._open_record(self.pending_, scores)
         self._emit("on_round_begin", list(self.pending_), np.asarray(scores))
@@ -301,6 +269,7 @@ class RoundEngine:
             "skipped": [],
             "unknown": [],
             "resumed": resumed,
+            "behind": self._behind if self.background else 0,
             "started": time.time(),
         }
 
@@ -319,6 +288,7 @@ class RoundEngine:
         self.learner.teach(y=_label_array(labels), indices=indices)
         self._taught.update(self._untaught)
         self._untaught = []
+        self._version += 1
         return True
 
     def _close_record(self, complete):
@@ -332,9 +302,14 @@ class RoundEngine:
         return record
 
     def _finish_round(self):
-        changed = self._teach_untaught()
+        # With background, the worker teaches: on_model_change comes when
+        # it is done (in _integrate, which then starts the next job).
+        changed = False if self.background else self._teach_untaught()
         record = self._close_record(complete=True)
         self.round_ += 1
+        if self.background:
+            self._integrate(wait=False)
+            self._start_job()
         # The state is consistent before callbacks run: one that raises
         # leaves an engine that continues with the next round.
         if changed:
@@ -412,8 +387,20 @@ class RoundEngine:
             self.labels_[index] = answer
             self._untaught.append(index)
             self.n_bought_ += 1
+            self._oracle_rows.add(index)
             self._record["labeled"].append((index, answer))
         self.pending_.pop(0)
+        self._undo_stack.append(
+            {
+                "kind": "label"
+                if answer is not SKIP and answer is not UNKNOWN
+                else ("skip" if answer is SKIP else "unknown"),
+                "index": index,
+                "label": None if answer is SKIP or answer is UNKNOWN else answer,
+                "previous": None,
+                "asked": True,
+            }
+        )
 
     def run(self, oracle):
         """Ask ``oracle`` until the budget, the pool or a callback stops it.

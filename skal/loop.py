@@ -8,91 +8,27 @@ the moment it is given (:class:`JournalRecorder`, an engine callback),
 teaches the new labels, and lets the callbacks and stopping criteria decide
 whether to go on. Given a journal that already holds answers, it resumes:
 every label in the journal trains the learner, nothing labeled is asked
-again, and an interrupted round is finished first.
+again, and an interrupted round is finished first. Mistakes are corrected
+on the running loop (:meth:`AnnotationLoop.relabel`,
+:meth:`~AnnotationLoop.remove_label`, :meth:`~AnnotationLoop.undo`), with
+the journal's audit trail.
 """
 
 import numpy as np
 from sklearn.base import is_classifier
 
-from skal import _labels
+from skal import _loop_journal
 from skal._data import as_rows, n_rows
-from skal.engine import SKIP, UNKNOWN, Callback, RoundEngine
-from skal.stopping import as_criterion
+from skal._loop_corrections import LoopCorrections
+from skal._loop_frontends import LoopFrontEnds
+from skal._loop_journal import JournalRecorder
+from skal._loop_setup import LoopSetup, plain
+from skal.engine import RoundEngine
 
 __all__ = ["AnnotationLoop", "JournalRecorder", "annotate"]
 
 
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
-
-
-class JournalRecorder(Callback):
-    """Engine callback that commits every query and answer to a journal.
-
-    Each answer is committed before the engine applies it: if the journal
-    cannot write (a full disk, a lock held elsewhere), the engine refuses the
-    answer and the same sample stays waiting, so nothing is recorded in one
-    place and lost in the other.
-
-    Parameters
-    ----------
-    journal : Journal
-        Open for writing and bound to the pool.
-    """
-
-    def __init__(self, journal):
-        self.journal = journal
-
-    def on_round_begin(self, engine, indices, scores):
-        self.journal.start_round(engine.round_, indices)
-
-    def on_answer(self, engine, index, answer):
-        if answer is SKIP or answer is UNKNOWN:
-            kind = "skip" if answer is SKIP else "unknown"
-            self.journal.add_answer(index, kind, round=engine.round_)
-        else:
-            self.journal.add_label(index, answer, round=engine.round_)
-
-    def on_round_end(self, engine, record):
-        if record["complete"]:
-            self.journal.finish_round(record["round"])
-
-
-class _Progress(Callback):
-    """A tqdm bar of the labels bought."""
-
-    def __init__(self, total, initial, verbose):
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(
-            total=total,
-            initial=min(initial, total),
-            desc="labels",
-            unit="label",
-            disable=not verbose,
-            leave=verbose > 0,
-        )
-
-    def on_answer(self, engine, index, answer):
-        if answer is not SKIP and answer is not UNKNOWN:
-            self.bar.update(1)
-
-    def on_end(self, engine):
-        self.bar.close()
-
-
-class _Legacy(Callback):
-    """A plain function ``f(loop, record)`` called after every round."""
-
-    def __init__(self, loop, func):
-        self.loop = loop
-        self.func = func
-
-    def on_round_end(self, engine, record):
-        self.func(self.loop, record)
-
-
-class AnnotationLoop:
+class AnnotationLoop(LoopSetup, LoopCorrections, LoopFrontEnds):
     """Drive an active learner over a pool with an oracle, journaled.
 
     Parameters
@@ -130,12 +66,19 @@ class AnnotationLoop:
         :class:`~skal.journal.Journal` object is used as is and left open.
         None: no journal (answers live in memory only).
     callbacks : Callback, callable or list of those, default=None
-        Engine callbacks (:class:`skal.engine.Callback`); a plain function is
+        Engine callbacks (:class:`skal.callbacks.Callback`); a plain function is
         called as ``f(loop, record)`` after every round, ``record`` being the
         round's entry of ``history_``. A callback can end the loop with
         ``loop.stop(reason)``.
+    background : bool, default=False
+        Retrain in the background: after each round the next one is asked at
+        once from samples ranked by the previous model (``behind_`` says how
+        many rounds old the ranking is) while the learner refits and ranks
+        anew in a worker thread. For large pools, where a refit and a query
+        take seconds: no answer waits for them. The order of the questions
+        then depends on how fast they are answered.
     verbose : int, default=1
-        0 hides the progress bar.
+        0 hides the progress bar (an interactive oracle shows its own).
 
     Attributes
     ----------
@@ -162,6 +105,9 @@ class AnnotationLoop:
         :attr:`skal.engine.RoundEngine.history_`).
     stop_reason_ : str or None
         Why the loop stopped.
+    behind_ : int
+        How many rounds old the ranking of the current round is (0 unless
+        ``background``).
     journal_ : Journal or None
         The journal in use.
 
@@ -174,6 +120,12 @@ class AnnotationLoop:
     Resuming retrains the learner once on every journaled label, so the
     model matches an uninterrupted run's, but the random tie-breaking of
     later queries may differ from what that run would have drawn.
+
+    One loop of a process writes to a journal file at a time: a loop started
+    on a journal that another loop of the same process holds (a notebook
+    cell run again) closes that loop first, with a warning, and resumes from
+    the journal. ``with AnnotationLoop(...) as loop:`` closes the loop at the
+    end of the block.
 
     Examples
     --------
@@ -208,6 +160,7 @@ class AnnotationLoop:
         stopping=None,
         journal=None,
         callbacks=None,
+        background=False,
         verbose=1,
     ):
         self.learner = learner
@@ -219,48 +172,16 @@ class AnnotationLoop:
         self.stopping = stopping
         self.journal = journal
         self.callbacks = callbacks
+        self.background = background
         self.verbose = verbose
         self.engine_ = None
+        self.journal_ = None
         self._closed = False
+        self._session = None
+        self._done_callbacks = []
+        self._driven = False
 
     # ------------------------------------------------------------- setup
-    def _validate(self):
-        if getattr(self.learner, "budget", None) is not None:
-            raise ValueError(
-                f"The learner has budget={self.learner.budget}, which makes its fit "
-                "simulate labeling with y as the oracle. The loop buys the labels "
-                "itself: set the learner's budget=None and pass budget= to the loop."
-            )
-        for name in ("fit", "query", "teach"):
-            if not hasattr(self.learner, name):
-                raise TypeError(
-                    f"learner must be a skal active learner (with fit, query and "
-                    f"teach); {type(self.learner).__name__} has no {name}."
-                )
-        if self.budget is not None and (
-            int(self.budget) != self.budget or self.budget < 0
-        ):
-            raise ValueError(
-                f"budget must be a non-negative int or None, got {self.budget!r}."
-            )
-        size = self.learner.batch_size if self.batch_size is None else self.batch_size
-        if int(size) != size or size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {size!r}.")
-        if isinstance(self.journal, str) and self.journal.strip() in ("", ":memory:"):
-            raise ValueError(
-                f"journal={self.journal!r} keeps no label once the session ends; "
-                "pass the path of a journal file, or journal=None for no journal."
-            )
-        return int(size)
-
-    def _initial_labels(self, n):
-        if self.y is None:
-            return {}
-        values = self.y.to_numpy() if hasattr(self.y, "to_numpy") else self.y
-        y = _labels.check_y(values, n)
-        unlabeled = _labels.unlabeled_mask(y, self._classifier)
-        return {int(i): _plain(y[i]) for i in np.flatnonzero(~unlabeled)}
-
     def _open_journal(self):
         from skal.journal import Journal, JournalError
 
@@ -272,7 +193,13 @@ class AnnotationLoop:
                     f"{self.journal!r} must be open for writing to record answers."
                 )
             return self.journal, False
-        return Journal(self.journal), True
+        old = _loop_journal.holder(self.journal)
+        if old is not None and old is not self and old._live_journal() is not None:
+            old.close(reason="a newer loop took over its journal")
+            _loop_journal.taken_over_warning(self.journal, old)
+        journal = Journal(self.journal)
+        _loop_journal.register(self, self.journal)
+        return journal, True
 
     def start(self):
         """Fit the learner on the known labels, resuming from the journal.
@@ -295,11 +222,21 @@ class AnnotationLoop:
         journal, self._own_journal = self._open_journal()
         self.journal_ = journal
         try:
-            n_bought, unknown, round_, pending = 0, set(), 0, None
+            bought, unknown, round_, pending = [], set(), 0, None
             if journal is not None:
-                n_bought, unknown, round_, pending = self._resume(journal, labels)
+                _loop_journal.bind(
+                    journal,
+                    self.pool_,
+                    self.learner,
+                    self._declared_classes(),
+                    self._own_journal,
+                )
+                self._session = journal.session_
+                bought, unknown, round_, pending = _loop_journal.resume(
+                    journal, labels, self.budget
+                )
             untaught = self._fit(labels)
-            callbacks = self._callbacks(journal, n_bought)
+            callbacks = self._callbacks(journal, len(bought))
             self.engine_ = RoundEngine(
                 self.learner,
                 self.pool_,
@@ -307,89 +244,38 @@ class AnnotationLoop:
                 batch_size=batch_size,
                 callbacks=callbacks,
                 labels=untaught,
-                n_bought=n_bought,
+                n_bought=len(bought),
                 round=round_,
                 excluded=unknown,
+                background=self.background,
+                bought=bought,
             )
             self.engine_.labels_.update(labels)
             if pending:
                 self.engine_.resume_round(pending)
             self.engine_.start()
         except BaseException:
+            self.engine_ = None
+            self.journal_ = None
             if self._own_journal and journal is not None:
                 journal.close()
+                _loop_journal.release(self, self.journal)
             raise
         return self
 
-    def _callbacks(self, journal, n_bought):
-        callbacks = []
-        if journal is not None:
-            callbacks.append(JournalRecorder(journal))
-        extra = self.callbacks
-        if extra is not None and not isinstance(extra, (list, tuple)):
-            extra = [extra]
-        for callback in extra or []:
-            callbacks.append(
-                callback if isinstance(callback, Callback) else _Legacy(self, callback)
-            )
-        criterion = as_criterion(self.stopping)
-        if criterion is not None:
-            callbacks.append(criterion)
-        n = n_rows(self.pool_)
-        total = self.budget if self.budget is not None else n
-        callbacks.append(_Progress(total, n_bought, self.verbose))
-        return callbacks
+    def _declared_classes(self):
+        """The learner's declared classes, as plain values, or None."""
+        classes = self.learner.get_params(deep=False).get("classes")
+        if classes is None:
+            return None
+        return [plain(c) for c in np.asarray(classes, dtype=object).tolist()]
 
-    def _resume(self, journal, labels):
-        """Bind the journal and read it back: labels (merged into
-        ``labels``), labels bought, "don't know" rows, the next round and an
-        interrupted round's unanswered samples."""
-        from skal.journal import JournalError
-
-        journal.bind(self.pool_, self.learner)
-        initial = dict(labels)
-        for index, label in journal.labels():
-            if index in initial and initial.pop(index) != label:
-                raise JournalError(
-                    f"y labels row {index} {labels[index]!r} but the journal "
-                    f"{journal.path!r} has {label!r} for it. Fix y, or use another "
-                    "journal."
-                )
-            labels[index] = label
-        for index in sorted(initial):
-            # Labels from y join the journal, so it alone can rebuild the set.
-            journal.add_label(index, initial[index], source="initial")
-        n_bought = journal.n_labels(source="oracle")
-        unknown = set(journal.indices("unknown")) - set(labels)
-        open_round = journal.open_round()
-        if open_round is None:
-            return n_bought, unknown, journal.next_round(), None
-        rnd, pending = open_round
-        pending = [i for i in pending if i not in labels]
-        if self.budget is not None:
-            pending = pending[: max(0, self.budget - n_bought)]
-        if not pending:
-            journal.finish_round(rnd)
-            return n_bought, unknown, rnd + 1, None
-        return n_bought, unknown, rnd, pending
-
-    def _fit(self, labels):
-        """Fit the learner on ``labels`` if they can train it; return those
-        that cannot yet (one class so far), for the engine to hold."""
-        n = n_rows(self.pool_)
-        values = list(labels.values())
-        ready = _labels.can_train(values, self._classifier, model_ready=False)
-        if self._classifier:
-            strings = any(isinstance(v, str) for v in values)
-            dtype = object if strings else np.asarray(values or [0]).dtype
-            y = np.full(n, _labels.UNLABELED, dtype=dtype)
-        else:
-            y = np.full(n, np.nan)
-        if ready:
-            idx = np.fromiter(labels, dtype=np.intp, count=len(labels))
-            y[idx] = values
-        self.learner.fit(self.pool_, y)
-        return {} if ready else dict(labels)
+    def _live_journal(self):
+        """The journal this loop has open for writing, or None."""
+        journal = self.journal_
+        if journal is None or journal.closed or self._closed:
+            return None
+        return journal
 
     # ------------------------------------------------------------ stepping
     def next_query(self):
@@ -442,9 +328,14 @@ class AnnotationLoop:
             ``UNKNOWN``: not labeled, never asked again. ``STOP``: end the
             session; the sample stays pending for a resumed loop.
         """
-        if self.engine_ is None or self._closed:
+        if self.engine_ is None:
             raise RuntimeError(
                 "No sample is waiting for an answer; call next_query() first."
+            )
+        if self._closed:
+            raise RuntimeError(
+                f"This loop has ended ({self.stop_reason_}); start a new "
+                "AnnotationLoop on the same journal to go on."
             )
         self.engine_.submit(answer)
 
@@ -459,21 +350,35 @@ class AnnotationLoop:
         self.start()
         self.engine_.stop(reason)
 
-    def close(self):
+    def close(self, reason="closed"):
         """Teach any labels not yet taught, close the progress bar and the
-        journal the loop opened.
+        journal the loop opened, and call the :meth:`on_done` callbacks.
 
         Idempotent; :meth:`run` and :meth:`next_query` call it when the loop
-        stops.
+        stops, and so does the end of a ``with`` block.
+
+        Parameters
+        ----------
+        reason : str, default="closed"
+            Kept in ``stop_reason_`` if the loop had not stopped yet.
         """
         if self.engine_ is None or self._closed:
             return
+        self.engine_.stop(reason)
         self._closed = True
         try:
             self.engine_.end()
         finally:
             if self._own_journal and self.journal_ is not None:
                 self.journal_.close()
+                _loop_journal.release(self, self.journal)
+            self._call_done()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     # ----------------------------------------------------------------- run
     def run(self):
@@ -489,7 +394,7 @@ class AnnotationLoop:
             The stopped loop (still running, driven by the widget, with an
             interactive oracle).
         """
-        from skal.oracles import as_oracle
+        from skal.oracles import UNDO, Relabel, as_oracle
 
         if self.oracle is None:
             raise ValueError(
@@ -499,11 +404,18 @@ class AnnotationLoop:
         oracle = as_oracle(self.oracle)
         self.start()
         if oracle.interactive:
+            self._driven = True
             oracle.attach(self)
             return self
         try:
             while (index := self.next_query()) is not None:
-                self.submit(oracle.ask(self.sample(index), index))
+                if oracle.wants_info:
+                    oracle.inform(self.query_info(index))
+                answer = oracle.ask(self.sample(index), index)
+                if answer is UNDO or isinstance(answer, Relabel):
+                    oracle.tell(self.apply_command(answer))
+                else:
+                    self.submit(answer)
         except KeyboardInterrupt:
             self.stop("interrupted")
             raise
@@ -528,11 +440,15 @@ class AnnotationLoop:
     pending_ = _engine_attr("pending_")
     history_ = _engine_attr("history_")
     stop_reason_ = _engine_attr("stop_reason_")
+    behind_ = _engine_attr("behind_")
     del _engine_attr
 
     def __repr__(self):
         if self.engine_ is None:
             state = "not started"
+        elif self._driven and not self._closed:
+            # What a notebook shows under run(): the widget has the live count.
+            state = "labeling in its widget"
         else:
             state = f"{self.n_bought_} labels, round {self.round_}" + (
                 "" if self.stop_reason_ is None else f", stopped: {self.stop_reason_}"

@@ -13,6 +13,12 @@ or with one of three markers:
 - :data:`STOP` -- end the session now; labels given so far are kept and a
   resumed loop continues with the round's remaining samples.
 
+Instead of an answer, a synchronous oracle may return a command that the
+loop's ``run()`` carries out before asking again: :data:`UNDO` (retract the
+latest answer; its sample is asked again) or :class:`Relabel` (correct any
+row's label). The loop then calls the oracle's ``tell(message)`` with what
+was done.
+
 Synchronous oracles implement ``ask(sample, index)``:
 :class:`KnownLabels` (simulations), :class:`FunctionOracle`, and
 :class:`~skal.terminal.TerminalOracle`. The Jupyter widget
@@ -20,22 +26,46 @@ Synchronous oracles implement ``ask(sample, index)``:
 over to it and button clicks drive it.
 """
 
+from typing import Any, NamedTuple
+
 import numpy as np
 
+from skal._markers import _Marker
 from skal.engine import SKIP, STOP, UNKNOWN
 
 __all__ = [
     "MARKERS",
     "SKIP",
     "STOP",
+    "UNDO",
     "UNKNOWN",
     "FunctionOracle",
     "KnownLabels",
     "Oracle",
+    "Relabel",
     "as_oracle",
 ]
 
 MARKERS = (SKIP, UNKNOWN, STOP)
+
+#: Command, not an answer: retract the latest answer (the loop's ``undo``);
+#: its sample is asked again.
+UNDO = _Marker("UNDO", "Undo the latest answer.", module=__name__)
+
+
+class Relabel(NamedTuple):
+    """Command, not an answer: give row ``index`` the label ``label``
+    (None removes its label), with the loop's ``relabel`` / ``remove_label``.
+
+    Examples
+    --------
+    >>> from skal.oracles import Relabel
+    >>> Relabel(12, "dog")
+    Relabel(index=12, label='dog')
+    """
+
+    index: int
+    label: Any
 
 
 class Oracle:
@@ -59,6 +89,17 @@ class Oracle:
     """
 
     interactive = False
+    #: Whether :meth:`inform` wants the loop's ``query_info`` before each ask.
+    wants_info = False
+
+    def inform(self, info):
+        """Hear what the loop knows about the next question (see
+        ``AnnotationLoop.query_info``); called before :meth:`ask` when
+        ``wants_info`` is True. No-op by default."""
+
+    def tell(self, message):
+        """Hear the outcome of a command (:data:`UNDO`, :class:`Relabel`)
+        the oracle returned. No-op by default."""
 
     def ask(self, sample, index):
         """The answer for one sample.

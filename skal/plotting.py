@@ -43,6 +43,12 @@ class ActiveLearningCurveDisplay:
         Label of the y axis.
     baseline : str, default=None
         The learner drawn dashed (random sampling).
+    reference : float, default=None
+        The score of the model trained on the whole pool, drawn as a dotted
+        horizontal line: the ceiling the curves approach.
+    score_range : (float, float) or "auto" or None, default="auto"
+        Bounds the spread bands are clipped to. ``"auto"`` is ``(0, 1)`` when
+        every score lies there (accuracy and the like), else no clipping.
 
     Attributes
     ----------
@@ -56,6 +62,8 @@ class ActiveLearningCurveDisplay:
         One band per learner with ``std_display_style="fill_between"``.
     errorbar_ : list of matplotlib ErrorbarContainer or None
         One per learner with ``std_display_style="errorbar"``.
+    reference_line_ : matplotlib Line2D or None
+        The whole-pool score, if ``reference`` is given.
 
     See Also
     --------
@@ -80,10 +88,30 @@ class ActiveLearningCurveDisplay:
     ('Number of labels', 'Accuracy')
     """
 
-    def __init__(self, *, curves, score_name="score", baseline=None):
+    def __init__(
+        self,
+        *,
+        curves,
+        score_name="score",
+        baseline=None,
+        reference=None,
+        score_range="auto",
+    ):
         self.curves = curves
         self.score_name = score_name
         self.baseline = baseline
+        self.reference = reference
+        self.score_range = score_range
+
+    def _band_limits(self):
+        if self.score_range != "auto":
+            return self.score_range or (None, None)
+        values = np.concatenate(
+            [np.ravel(np.asarray(s, dtype=float)) for _, s in self.curves.values()]
+        )
+        if values.size and values.min() >= 0 and values.max() <= 1:
+            return (0.0, 1.0)
+        return (None, None)
 
     def plot(
         self,
@@ -93,6 +121,7 @@ class ActiveLearningCurveDisplay:
         line_kw=None,
         fill_between_kw=None,
         errorbar_kw=None,
+        title=None,
     ):
         """Draw the curves.
 
@@ -105,6 +134,8 @@ class ActiveLearningCurveDisplay:
             How to show the spread over repeats: a band, error bars, or not.
         line_kw, fill_between_kw, errorbar_kw : dict, default=None
             Passed to ``ax.plot``, ``ax.fill_between`` and ``ax.errorbar``.
+        title : str, default=None
+            Title of the axes; None leaves it as it is.
 
         Returns
         -------
@@ -134,6 +165,7 @@ class ActiveLearningCurveDisplay:
         if not self.curves:
             raise ValueError("curves is empty: nothing to plot.")
         ax = _axes(ax)
+        low, high = self._band_limits()
         self.lines_ = []
         self.fill_between_ = [] if std_display_style == "fill_between" else None
         self.errorbar_ = [] if std_display_style == "errorbar" else None
@@ -146,6 +178,10 @@ class ActiveLearningCurveDisplay:
                     f"{n_labeled.shape[0]} label counts."
                 )
             mean, std = scores.mean(axis=0), scores.std(axis=0)
+            # A band of one std around a mean near 1.0 would cross a score
+            # that cannot be exceeded: clip it to the score's range.
+            lower = np.clip(mean - std, low, high) if low is not None else mean - std
+            upper = np.clip(mean + std, low, high) if high is not None else mean + std
             aulc = area_under_learning_curve(n_labeled, mean)
             kw = {"label": f"{name} (AULC {aulc:.3f})", "marker": "o", "ms": 3}
             if name == self.baseline:
@@ -158,12 +194,24 @@ class ActiveLearningCurveDisplay:
                 band_kw = {"alpha": 0.2, "color": color, "linewidth": 0}
                 band_kw.update(fill_between_kw or {})
                 self.fill_between_.append(
-                    ax.fill_between(n_labeled, mean - std, mean + std, **band_kw)
+                    ax.fill_between(n_labeled, lower, upper, **band_kw)
                 )
             elif std_display_style == "errorbar":
                 bar_kw = {"fmt": "none", "ecolor": color, "capsize": 2}
                 bar_kw.update(errorbar_kw or {})
-                self.errorbar_.append(ax.errorbar(n_labeled, mean, yerr=std, **bar_kw))
+                yerr = np.vstack([mean - lower, upper - mean])
+                self.errorbar_.append(ax.errorbar(n_labeled, mean, yerr=yerr, **bar_kw))
+        self.reference_line_ = None
+        if self.reference is not None and np.isfinite(self.reference):
+            self.reference_line_ = ax.axhline(
+                self.reference,
+                color="0.2",
+                linestyle=":",
+                linewidth=1.2,
+                label=f"whole pool ({self.reference:.3f})",
+            )
+        if title is not None:
+            ax.set_title(title)
         ax.set_xlabel("Number of labels")
         name = self.score_name
         ax.set_ylabel(name[:1].upper() + name[1:])
@@ -174,7 +222,9 @@ class ActiveLearningCurveDisplay:
         return self
 
     @classmethod
-    def from_results(cls, results, *, ax=None, learners=None, **plot_kw):
+    def from_results(
+        cls, results, *, ax=None, learners=None, reference="auto", **plot_kw
+    ):
         """Draw curves computed by :func:`skal.evaluation.learning_curves`.
 
         Parameters
@@ -185,8 +235,13 @@ class ActiveLearningCurveDisplay:
             Axes to draw on; None makes a new figure.
         learners : list of str, default=None
             Which learners to draw, in this order; None draws all.
+        reference : float, "auto" or None, default="auto"
+            The whole-pool line; ``"auto"`` draws the mean ``full_score`` of
+            the drawn learners' repeats, None none.
         **plot_kw
-            Passed to :meth:`plot` (``std_display_style``, ``line_kw``...).
+            Passed to :meth:`plot` (``std_display_style``, ``line_kw``,
+            ``title``...). The default title says how many repeats the
+            curves average.
 
         Returns
         -------
@@ -205,11 +260,27 @@ class ActiveLearningCurveDisplay:
         >>> display = ActiveLearningCurveDisplay.from_results(results)
         >>> display.lines_[0].get_linestyle()
         '--'
+        >>> display.reference_line_.get_label(), display.ax_.get_title()
+        ('whole pool (1.000)', 'Learning curves: mean ± std over 3 repeats')
         """
         names = results.learners if learners is None else list(learners)
         curves = {name: results.curve(name) for name in names}
+        if reference == "auto":
+            fulls = [
+                r["full_score"]
+                for r in results.records
+                if r["learner"] in names and np.isfinite(r["full_score"])
+            ]
+            reference = float(np.mean(fulls)) if fulls else None
         display = cls(
-            curves=curves, score_name=results.score_name, baseline=results.baseline
+            curves=curves,
+            score_name=results.score_name,
+            baseline=results.baseline,
+            reference=reference,
+        )
+        n_repeats = max(scores.shape[0] for _, scores in curves.values())
+        plot_kw.setdefault(
+            "title", f"Learning curves: mean ± std over {n_repeats} repeats"
         )
         return display.plot(ax=ax, **plot_kw)
 
@@ -442,7 +513,7 @@ class InformativenessDisplay:
         X,
         *,
         n_queries=None,
-        labeled=None,
+        labeled="auto",
         grid_resolution=60,
         feature_names=None,
         ax=None,
@@ -460,8 +531,11 @@ class InformativenessDisplay:
             Size of the highlighted next batch: the ``n_queries`` most
             informative samples not in ``labeled`` (ties in pool order). None
             uses the learner's ``batch_size``; 0 highlights none.
-        labeled : array-like of int, default=None
-            Positions in ``X`` of samples already labeled, drawn as crosses.
+        labeled : array-like of int, "auto" or None, default="auto"
+            Positions in ``X`` of samples already labeled, drawn as crosses
+            and never in the next batch. ``"auto"``: the learner's
+            ``labeled_indices_`` when ``X`` is the pool it was fit on (as
+            many rows); None marks none.
         grid_resolution : int or None, default=60
             Points per axis of the background mesh; None draws no background.
         feature_names : list of str, default=None
@@ -488,7 +562,7 @@ class InformativenessDisplay:
         ...     LogisticRegression(), batch_size=4, budget=20, random_state=0
         ... ).fit(X, y)
         >>> display = InformativenessDisplay.from_estimator(
-        ...     learner, X, labeled=learner.labeled_indices_, grid_resolution=20)
+        ...     learner, X, grid_resolution=20)
         >>> display.contour_ is not None, len(display.labeled_.get_offsets())
         (True, 20)
         """
@@ -501,6 +575,9 @@ class InformativenessDisplay:
                 f"(n_samples, 2), got {X_arr.shape}. Project the pool first (e.g. "
                 "with PCA) and fit the learner on the projection."
             )
+        if isinstance(labeled, str) and labeled == "auto":
+            same_pool = getattr(learner, "n_samples_fit_", None) == X_arr.shape[0]
+            labeled = learner.labeled_indices_ if same_pool else None
         scores = np.asarray(learner.informativeness(X), dtype=float)
         k = getattr(learner, "batch_size", 1) if n_queries is None else n_queries
         k = int(k)

@@ -117,10 +117,15 @@ class SelfTrainingMixin:
 
     _self_training_constraints = {"self_training": [SelfTraining, None]}
 
+    def _self_training_policy(self):
+        """The :class:`SelfTraining` in force, or None."""
+        return self.self_training
+
     def _check_capabilities(self):
         super()._check_capabilities()
-        if self.self_training is not None:
-            self.self_training.check()
+        policy = self._self_training_policy()
+        if policy is not None:
+            policy.check()
             if not self._classification():
                 raise TypeError(
                     "self_training pseudo-labels by predicted class probability, "
@@ -139,7 +144,7 @@ class SelfTrainingMixin:
 
     def _after_train(self, X, y):
         super()._after_train(X, y)
-        policy = self.self_training
+        policy = self._self_training_policy()
         self.__dict__.pop("self_trained_estimator_", None)
         if policy is None:
             return

@@ -17,7 +17,7 @@ exceeded.
 import numpy as np
 from sklearn.base import is_classifier
 
-from skal.engine import Callback
+from skal.callbacks import Callback
 
 __all__ = [
     "AllOf",

@@ -1,11 +1,45 @@
 """Ask a person in the terminal: :class:`TerminalOracle`, and
 :func:`describe`, the plain-text view of a sample."""
 
+import re
+
 import numpy as np
 
-from skal.oracles import SKIP, STOP, UNKNOWN, Oracle
+from skal.oracles import SKIP, STOP, UNDO, UNKNOWN, Oracle, Relabel
 
-__all__ = ["TerminalOracle", "describe"]
+__all__ = ["TerminalOracle", "describe", "printable"]
+
+# Terminal controls: C0 (but tab and newline), DEL, C1, and the bidirectional
+# overrides and isolates that reorder what follows them on screen.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text):
+    r"""``text`` with every terminal control shown as an escape, not obeyed.
+
+    An ANSI escape sequence, a carriage return or a backspace in a sample
+    would otherwise move the cursor, recolour or repaint the terminal (and
+    could hide the sample or fake a prompt). Tabs and newlines are kept.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from skal.terminal import printable
+    >>> print(printable("ok\rEVIL \x1b[2J done"))
+    ok\rEVIL \x1b[2J done
+    """
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+class _Refused(ValueError):
+    """Input that looked like a command but was not a valid one."""
 
 
 def describe(sample, *, feature_names=None, max_chars=2000, max_features=30):
@@ -67,15 +101,29 @@ def describe(sample, *, feature_names=None, max_chars=2000, max_features=30):
     return "\n".join(lines)
 
 
-def _parse(text, classes, allow_skip):
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit() and 1 <= int(text) <= len(classes):
-        return classes[int(text) - 1]
+def _class(text, classes):
+    """The class ``text`` names, by number or by name, or None."""
+    # isdecimal, not isdigit: "²" and "①" are digits int() refuses. Decimal
+    # digits of any script ("３", "٣") are numbers.
+    if text.isdecimal():
+        n = int(text)
+        return classes[n - 1] if 1 <= n <= len(classes) else None
     for c in classes:
         if text == str(c):
             return c
+    return None
+
+
+_RELABEL = re.compile(r"(?:r|relabel)\s*([0-9]+)\s*(?:=|\s)\s*(\S.*)", re.I)
+
+
+def _parse(text, classes, allow_skip, corrections=False):
+    text = text.strip()
+    if not text:
+        return None
+    label = _class(text, classes)
+    if label is not None:
+        return label
     lowered = text.lower()
     if allow_skip and lowered in ("s", "skip"):
         return SKIP
@@ -83,6 +131,29 @@ def _parse(text, classes, allow_skip):
         return UNKNOWN
     if lowered in ("q", "quit", "stop"):
         return STOP
+    if corrections and lowered in ("u", "undo"):
+        return UNDO
+    if (
+        corrections
+        and lowered[:1] == "r"
+        and (lowered.startswith("relabel") or lowered[1:2] in " 0123456789")
+    ):
+        match = _RELABEL.fullmatch(text)
+        if match is None:
+            raise _Refused(
+                "To correct a label, type r ROW LABEL (e.g. r 12 2, or r 12 "
+                f"{printable(str(classes[0]))}; r 12 - removes it)."
+            )
+        row, given = int(match.group(1)), match.group(2).strip()
+        if given == "-":
+            return Relabel(row, None)
+        label = _class(given, classes)
+        if label is None:
+            raise _Refused(
+                f"{printable(given)!r} is not a class: give its number (1 to "
+                f"{len(classes)}) or its name."
+            )
+        return Relabel(row, label)
     return None
 
 
@@ -91,9 +162,19 @@ class TerminalOracle(Oracle):
 
     Shows the sample and the choices, and reads an answer: the number or the
     name of a class, ``s`` to skip, ``?`` for "don't know", ``q`` to stop
-    (end of input stops too). Numbers win over class names, and class names
+    (end of input stops too); in a loop, ``u`` undoes the latest answer (its
+    sample is asked again) and ``r ROW LABEL`` corrects the label of any row
+    (``r 12 -`` removes it). Numbers win over class names, and class names
     over the commands, so a class called "s" stays reachable. An invalid
     answer is asked again.
+
+    Everything shown comes through :func:`printable`: a terminal control
+    sequence in a sample (an ANSI escape, a carriage return) is shown as an
+    escape and never obeyed. A custom ``render`` is shown as it returns.
+    With a loop, a line under the choices says the round, the labels so
+    far (per class), the model's prediction for the sample and, when the
+    model is retrained in the background, that the ranking comes from an
+    older model.
 
     Parameters
     ----------
@@ -110,6 +191,8 @@ class TerminalOracle(Oracle):
         ``render(sample) -> str`` replacing the default :func:`describe`.
     allow_skip : bool, default=True
         Offer skip and "don't know".
+    corrections : bool, default=True
+        Offer undo and relabel (carried out by the loop's ``run()``).
 
     Examples
     --------
@@ -120,8 +203,8 @@ class TerminalOracle(Oracle):
     <BLANKLINE>
     --- sample 7 ---
     a barking animal
-    [1] cat  [2] dog  [s] skip  [?] don't know  [q] quit
-    Not an answer: 'maybe'. Type a number from 1 to 2, a class name, s, ? or q.
+    [1] cat  [2] dog  [s] skip  [?] don't know  [u] undo  [r N L] relabel  [q] quit
+    Not an answer: 'maybe'. Type 1 to 2, a class name, s, ?, u, r N L or q.
     'dog'
     """
 
@@ -134,6 +217,7 @@ class TerminalOracle(Oracle):
         feature_names=None,
         render=None,
         allow_skip=True,
+        corrections=True,
     ):
         self.classes = list(classes)
         if len(self.classes) < 1:
@@ -143,25 +227,71 @@ class TerminalOracle(Oracle):
         self.feature_names = feature_names
         self.render = render
         self.allow_skip = allow_skip
+        self.corrections = corrections
+        self.info_ = None
+
+    wants_info = True
+
+    def inform(self, info):
+        self.info_ = info
+
+    def tell(self, message):
+        self._writer()(printable(str(message)))
+
+    def _writer(self):
+        import builtins
+
+        return self.print if self.print is not None else builtins.print
 
     def _menu(self):
-        items = [f"[{i}] {c}" for i, c in enumerate(self.classes, start=1)]
+        items = [
+            f"[{i}] {printable(str(c))}" for i, c in enumerate(self.classes, start=1)
+        ]
         if self.allow_skip:
             items += ["[s] skip", "[?] don't know"]
+        if self.corrections:
+            items += ["[u] undo", "[r N L] relabel"]
         items.append("[q] quit")
         return "  ".join(items)
+
+    def _status(self, index):
+        """The line under the menu: the round, the labels so far, the
+        model's guess, and whether the ranking is older than the model."""
+        info = self.info_
+        self.info_ = None
+        if info is None or info.get("index") != index:
+            return ""
+        budget = "" if info["budget"] is None else f"/{info['budget']}"
+        parts = [f"round {info['round']}", f"{info['n_bought']}{budget} labels"]
+        counts = ", ".join(
+            f"{printable(str(c))} {n}" for c, n in info["counts"].items()
+        )
+        if counts:
+            parts.append(counts)
+        if info["prediction"] is not None:
+            guess = printable(str(info["prediction"]))
+            if info["confidence"] is not None:
+                guess += f" ({info['confidence']:.0%})"
+            parts.append(f"model says {guess}")
+        if info["behind"]:
+            rounds = "round" if info["behind"] == 1 else "rounds"
+            parts.append(
+                f"ranked by the model of {info['behind']} {rounds} ago (the "
+                "newer one is still being trained)"
+            )
+        return "\n(" + " | ".join(parts) + ")"
 
     def ask(self, sample, index):
         import builtins
 
         read = self.input if self.input is not None else builtins.input
-        write = self.print if self.print is not None else builtins.print
+        write = self._writer()
         view = (
             self.render(sample)
             if self.render is not None
-            else describe(sample, feature_names=self.feature_names)
+            else printable(describe(sample, feature_names=self.feature_names))
         )
-        write(f"\n--- sample {index} ---\n{view}\n{self._menu()}")
+        write(f"\n--- sample {index} ---\n{view}\n{self._menu()}{self._status(index)}")
         while True:
             try:
                 text = read("label> ")
@@ -169,12 +299,19 @@ class TerminalOracle(Oracle):
                 return STOP
             if not text.strip():
                 continue  # a stray Enter is not a mistake worth a scolding
-            answer = _parse(text, self.classes, self.allow_skip)
+            try:
+                answer = _parse(text, self.classes, self.allow_skip, self.corrections)
+            except _Refused as refused:
+                write(str(refused))
+                continue
             if answer is not None:
                 return answer
-            commands = "s, ? or q" if self.allow_skip else "q"
+            commands = ["s", "?"] if self.allow_skip else []
+            if self.corrections:
+                commands += ["u", "r N L"]
+            commands = ", ".join(commands) + (" or q" if commands else "q")
             write(
-                f"Not an answer: {text!r}. Type a number from 1 to "
+                f"Not an answer: {printable(repr(text))}. Type 1 to "
                 f"{len(self.classes)}, a class name, {commands}."
             )
 

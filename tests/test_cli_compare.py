@@ -37,13 +37,13 @@ def test_compare_end_to_end(tmp_path, capsys):
     assert "iris (150 samples, 4 features, 3 classes)" in out
     header, rows = _table(out)
     assert header.split("  ")[0] == "learner" and "AULC" in header
-    assert list(rows) == ["margin", "entropy", "least_confidence", "random"]
+    assert list(rows) == ["adaptive", "margin", "random"]
     assert rows["random"][2] == "1.000 ± 0.000"  # deficiency of random
     assert rows["random"][4] == "0%"  # random saves nothing against itself
     assert "target accuracy" in out
-    # The curves file holds every point: 4 learners x 3 repeats x 3 rounds.
+    # The curves file holds every point: 3 learners x 3 repeats x 3 rounds.
     results = LearningCurveResults.read_csv(out_csv, baseline="random")
-    assert len(results.records) == 4 * 3 * 3
+    assert len(results.records) == 3 * 3 * 3
     assert results.curve("margin")[0].tolist() == [10, 20, 30]
     # The table printed is the summary of those curves.
     summary = {r["learner"]: r for r in results.summary(as_frame=False)}
@@ -138,3 +138,64 @@ def test_console_entry_point(tmp_path):
     )
     text = " ".join(res.stdout.split())
     assert "--learners NAME [NAME ...]" in text and "(default: digits)" in text
+
+
+REG = ["--budget", "40", "--batch-size", "10", "--n-initial", "10", "--plot", "none"]
+
+
+def test_compare_tells_a_regression_target_and_compares_regressors(capsys):
+    argv = ["compare", "--dataset", "diabetes", *REG, "--repeats", "2"]
+    assert main([*argv, "--n-jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "regression, bayesian_ridge" in out and "target from" in out
+    header, rows = _table(out)
+    assert "final r2" in header
+    assert list(rows) == ["std", "committee", "random"]
+    # RMSE as a negative error, so that higher is better like every score.
+    assert main([*argv, "--metric", "rmse", "--learners", "std,random"]) == 0
+    header, rows = _table(capsys.readouterr().out)
+    assert "neg_root_mean_squared_error" in header
+    assert float(rows["random"][0].split()[0]) < 0
+
+
+def test_compare_regression_csv_with_a_forest(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 3))
+    y = X @ [1.5, -2.0, 0.5] + rng.normal(scale=0.1, size=150)
+    lines = ["a,b,c,target"] + [
+        ",".join(f"{v:.4f}" for v in (*row, t)) for row, t in zip(X, y, strict=True)
+    ]
+    lines[5] = lines[5].rsplit(",", 1)[0] + ","  # one row without a label
+    path = tmp_path / "reg.csv"
+    path.write_text("\n".join(lines) + "\n")
+    argv = ["compare", "--dataset", str(path), *REG, "--repeats", "1"]
+    assert main([*argv, "--estimator", "forest"]) == 0
+    captured = capsys.readouterr()
+    assert "(149 samples, 3 features, target from" in captured.out
+    assert "1 rows have no label" in captured.err
+    # A forest has no predictive std: committee and random by default.
+    _, rows = _table(captured.out)
+    assert list(rows) == ["committee", "random"]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--learners", "margin"], "'margin' is a classification learner"),
+        (["--learners", "adaptive"], "'adaptive' is a classification learner"),
+        (["--estimator", "logistic"], "--estimator logistic is not a regression"),
+        (["--task", "classification"], "is this a regression target?"),
+        (["--metric", "nope"], "--metric 'nope' is not a scikit-learn scorer"),
+    ],
+)
+def test_compare_regression_mistakes_are_named(extra, message, capsys):
+    argv = ["compare", "--dataset", "diabetes", *REG, "--repeats", "1"]
+    assert main([*argv, *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skal compare: error:") and message in err
+
+
+def test_compare_a_classifier_gets_no_regression_learner(capsys):
+    argv = ["compare", "--dataset", "iris", *SMALL, "--repeats", "1"]
+    assert main([*argv, "--plot", "none", "--learners", "std"]) == 2
+    assert "'std' is a regression learner" in capsys.readouterr().err

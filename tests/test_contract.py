@@ -13,6 +13,7 @@ from sklearn.tree import DecisionTreeRegressor
 
 import skal
 from skal import (
+    AdaptiveSampler,
     CommitteeRegressor,
     CommitteeSampler,
     ExpectedErrorReductionClassifier,
@@ -33,6 +34,8 @@ LR = LogisticRegression(max_iter=300)
 PIPE = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
 
 LEARNERS = [
+    AdaptiveSampler(PIPE),
+    AdaptiveSampler(LR, exploration=0.5, self_training=None, feature_space="input"),
     UncertaintySamplingClassifier(LR),
     UncertaintySamplingClassifier(PIPE, measure="entropy", batch_mode="kcenter"),
     UncertaintySamplingClassifier(LR, batch_mode="ranked", density_weight=1.0),

@@ -76,11 +76,15 @@ def test_csv_without_header_uses_last_column(tmp_path):
     assert X.shape == (1, 2) and y.tolist() == ["dog"]
 
 
-def test_csv_non_integer_labels_stay_strings(tmp_path):
+def test_csv_real_number_labels_are_floats_and_words_stay_strings(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("1,0.5\n2,3\n")
+    path.write_text("1,0.5\n2,3\n3,\n")
     X, y = load_csv(path)
-    assert X.tolist() == [[1.0], [2.0]] and y.tolist() == ["0.5", "3"]
+    # A regression target: floats, NaN where the cell is empty.
+    assert X.tolist() == [[1.0], [2.0], [3.0]] and y.dtype == float
+    assert y[:2].tolist() == [0.5, 3.0] and np.isnan(y[2])
+    path.write_text("1,0.5\n2,cat\n")
+    assert load_csv(path)[1].tolist() == ["0.5", "cat"]
 
 
 def test_csv_missing_values(tmp_path):

@@ -225,10 +225,12 @@ def test_summary_frame_and_text(results):
     md = results.to_string(markdown=True).splitlines()
     assert md[0] == (
         "| learner | final accuracy | AULC | deficiency | labels to target "
-        "| label savings |"
+        "| label savings | gap closed |"
     )
-    assert md[1] == "|---|---|---|---|---|---|"
-    assert md[3].startswith("| random | ") and md[3].endswith(" | 0% |")
+    assert md[1] == "|---|---|---|---|---|---|---|"
+    # Random sampling saves no label; on this small set it already matches
+    # the whole pool, so there is no gap to close.
+    assert md[3].startswith("| random | ") and md[3].endswith(" | 0% | - |")
     assert md[4] == "" and md[5] == lines[-1]
 
 
@@ -242,7 +244,10 @@ def test_results_roundtrip_csv_json(results, tmp_path):
     back = LearningCurveResults.read_json(tmp_path / "r.json")
     assert back.records == results.records
     assert back.score_name == "accuracy"
-    assert back.summary(as_frame=False) == results.summary(as_frame=False)
+    # NaN-aware: a gap_closed can be undefined (random as good as the pool).
+    np.testing.assert_equal(
+        back.summary(as_frame=False), results.summary(as_frame=False)
+    )
 
 
 def test_results_validation():
@@ -287,7 +292,9 @@ def test_make_learners_from_names():
 def test_make_learners_errors():
     from skal.evaluation import make_learners
 
-    with pytest.raises(ValueError, match=r"choose from \['random', .*'margin'"):
+    with pytest.raises(
+        ValueError, match=r"choose from \['adaptive', 'random', .*'margin'"
+    ):
         make_learners(["nope"], GaussianNB())
     with pytest.raises(ValueError, match="not a param=value setting"):
         make_learners(["margin:3"], GaussianNB())
@@ -322,3 +329,31 @@ def test_deficiency_stays_meaningful_when_curves_beat_the_full_score():
     ]
     assert 0 < pooled < 1
     assert np.isnan(per_repeat[0])
+
+
+def test_a_committee_of_different_estimators_is_its_own_reference(iris_xy):
+    """A list of estimators has no single model to train on everything: the
+    reference is the committee with every label."""
+
+    from skal import CommitteeSampler
+
+    X, y = iris_xy
+    members = [LogisticRegression(max_iter=300), GaussianNB()]
+    params = {"budget": 20, "batch_size": 5, "n_initial": 5}
+    results = learning_curves(
+        {"committee": CommitteeSampler(members, **params)},
+        X,
+        y,
+        n_repeats=2,
+        random_state=0,
+        baseline=None,
+    )
+    seeds = sorted({r["seed"] for r in results.records})
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=0.25, random_state=seeds[0], stratify=y
+    )
+    everything = CommitteeSampler(members, random_state=seeds[0]).fit(
+        X[train], y[train]
+    )
+    full = {r["full_score"] for r in results.records if r["seed"] == seeds[0]}
+    assert full == {everything.score(X[test], y[test])}

@@ -63,14 +63,18 @@ def test_learning_curve_display_artists(results, tmp_path):
     display = ActiveLearningCurveDisplay.from_results(results)
     ax = display.ax_
     assert display.figure_ is ax.figure
-    assert len(ax.get_lines()) == 3 and display.lines_ == ax.get_lines()
+    # Three curves and the dotted line of the whole pool's score.
+    assert len(ax.get_lines()) == 4 and display.lines_ == ax.get_lines()[:3]
+    assert display.reference_line_ is ax.get_lines()[3]
+    assert display.reference_line_.get_ydata()[0] == pytest.approx(0.99)
+    assert ax.get_title() == "Learning curves: mean ± std over 4 repeats"
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == 3 and display.fill_between_ == bands
     assert display.errorbar_ is None
     assert ax.get_xlabel() == "Number of labels"
     assert ax.get_ylabel() == "Accuracy"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert [t.split()[0] for t in legend] == ["margin", "entropy", "random"]
+    assert [t.split()[0] for t in legend] == ["margin", "entropy", "random", "whole"]
     # The legend carries each curve's AULC, computed on the mean curve.
     n, scores = results.curve("margin")
     from skal.evaluation import area_under_learning_curve
@@ -181,6 +185,47 @@ def test_informativeness_display(blobs_learner, tmp_path):
     assert red.sum() > 20
 
 
+def test_informativeness_display_marks_the_learners_labels_by_default(blobs_learner):
+    learner, X = blobs_learner
+    display = InformativenessDisplay.from_estimator(learner, X, grid_resolution=None)
+    np.testing.assert_allclose(
+        display.labeled_.get_offsets(), X[learner.labeled_indices_]
+    )
+    queried = display.queried_.get_offsets()
+    assert not any(
+        (X[learner.labeled_indices_] == q).all(axis=1).any() for q in queried
+    )
+    # Another set of rows than the pool: nothing to mark.
+    other = InformativenessDisplay.from_estimator(learner, X[:40], grid_resolution=None)
+    assert other.labeled_ is None
+
+
+def test_bands_stay_inside_the_score_range():
+    """Scores near 1.0 with a wide spread: the band stops at 1.0, the mean
+    line is untouched."""
+    n = np.array([10, 20, 30])
+    scores = np.array([[0.9, 1.0, 1.0], [0.7, 0.9, 1.0], [0.5, 0.8, 0.96]])
+    display = ActiveLearningCurveDisplay(curves={"a": (n, scores)}).plot()
+    ys = display.fill_between_[0].get_paths()[0].vertices[:, 1]
+    assert ys.max() <= 1.0 and ys.min() >= 0.0
+    assert ys.max() == pytest.approx(1.0)
+    np.testing.assert_allclose(display.lines_[0].get_ydata(), scores.mean(axis=0))
+    bars = ActiveLearningCurveDisplay(curves={"a": (n, scores)}).plot(
+        std_display_style="errorbar"
+    )
+    segments = bars.errorbar_[0].lines[2][0].get_segments()
+    assert max(seg[:, 1].max() for seg in segments) <= 1.0 + 1e-12
+    # Scores outside [0, 1] (an RMSE, a negative R^2) are not clipped...
+    neg = ActiveLearningCurveDisplay(curves={"a": (n, scores - 1.5)}).plot()
+    ys = neg.fill_between_[0].get_paths()[0].vertices[:, 1]
+    assert ys.min() < (scores - 1.5).mean(axis=0).min() - 0.05
+    # ...unless a range is given.
+    fixed = ActiveLearningCurveDisplay(
+        curves={"a": (n, scores)}, score_range=(0.0, 0.95)
+    ).plot()
+    assert fixed.fill_between_[0].get_paths()[0].vertices[:, 1].max() <= 0.95
+
+
 def test_informativeness_display_options(blobs_learner):
     pd = pytest.importorskip("pandas")
     learner, X = blobs_learner
@@ -189,10 +234,10 @@ def test_informativeness_display_options(blobs_learner):
         LogisticRegression(), batch_size=6, budget=20, random_state=0
     ).fit(frame, learner.predict(X))
     display = InformativenessDisplay.from_estimator(
-        learner, frame, n_queries=0, grid_resolution=None
+        learner, frame, n_queries=0, grid_resolution=None, labeled=None
     )
     assert display.contour_ is None and display.queried_ is None
-    assert display.ax_.get_legend() is None
+    assert display.labeled_ is None and display.ax_.get_legend() is None
     assert (display.ax_.get_xlabel(), display.ax_.get_ylabel()) == ("x1", "x2")
     with pytest.raises(ValueError, match=r"shape \(n_samples, 2\)"):
         InformativenessDisplay.from_estimator(learner, np.ones((5, 3)))

@@ -65,3 +65,37 @@ def test_readme_python_blocks_run():
     search = namespace["search"]
     means = search.cv_results_["mean_test_score"]
     assert search.best_score_ == means.max()
+
+
+def test_architecture_guide_strategy_example_runs_and_passes_the_contract():
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    code = "\n".join(
+        block
+        for block in re.findall(r"```python\n(.*?)```", text, re.S)
+        if "SmallestMaxProba" in block or "check_learner" in block
+    )
+    import sys
+    import types
+
+    # A real module, so that the check suite can pickle the learner.
+    module = types.ModuleType("architecture_example")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(code, "architecture.md", "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    learner_cls = module.SmallestMaxProba
+    # The 20 lines of a strategy body: __init__ storing parameters, _score.
+    body = re.search(r"class SmallestMaxProba.*?(?=```)", text, re.S).group(0)
+    assert len(body.strip().splitlines()) <= 20
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_digits(return_X_y=True)
+    sys.modules[module.__name__] = module
+    learner = learner_cls(
+        LogisticRegression(max_iter=500), batch_size=10, budget=40, random_state=0
+    ).fit(X, y)
+    assert learner.n_labeled_ == 40

@@ -21,7 +21,8 @@ from skal._scan import (
     scan_top_k,
     scoring_chunk_rows,
 )
-from skal.scoring import _top_two, margin, ratio
+from skal.scoring import margin, ratio
+from skal.scoring._measures import top_two
 from skal.selection import top_k_keyed
 
 
@@ -55,7 +56,7 @@ def test_top_two_equals_partition(n_samples, n_classes):
     rng = np.random.default_rng(n_samples + n_classes)
     # Quantised probabilities: plenty of exact ties between the two leaders.
     proba = rng.integers(0, 4, size=(n_samples, n_classes)) / 3.0
-    first, second = _top_two(proba)
+    first, second = top_two(proba)
     if n_classes == 1:
         expected = proba[:, 0], np.zeros(n_samples)
     else:

@@ -13,7 +13,12 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skal import RandomSampler, SelfTraining, UncertaintySamplingClassifier
+from skal import (
+    AdaptiveSampler,
+    RandomSampler,
+    SelfTraining,
+    UncertaintySamplingClassifier,
+)
 from skal.utils.estimator_checks import sklearn_expected_failures
 
 ESTIMATORS = [
@@ -23,6 +28,7 @@ ESTIMATORS = [
     RandomSampler(LogisticRegression()),
     RandomSampler(Ridge()),
     UncertaintySamplingClassifier(LogisticRegression(), self_training=SelfTraining()),
+    AdaptiveSampler(LogisticRegression()),
 ]
 
 

@@ -6,8 +6,8 @@ numbers that rank them against random sampling.
 - :class:`LearningCurveResults` holds the curves and summarises them
   (``skal.evaluation.results``);
 - :func:`area_under_learning_curve`, :func:`deficiency`,
-  :func:`pooled_deficiency` and :func:`labels_to_reach` are the curve math
-  (``skal.evaluation.metrics``).
+  :func:`pooled_deficiency`, :func:`labels_to_reach` and :func:`gap_closed`
+  are the curve math (``skal.evaluation.metrics``).
 """
 
 from skal.evaluation.curves import learning_curves, make_learners
@@ -15,6 +15,7 @@ from skal.evaluation.metrics import (
     DEFICIENCY_MIN_GAP,
     area_under_learning_curve,
     deficiency,
+    gap_closed,
     labels_to_reach,
     pooled_deficiency,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "LearningCurveResults",
     "area_under_learning_curve",
     "deficiency",
+    "gap_closed",
     "labels_to_reach",
     "learning_curves",
     "make_learners",

@@ -15,22 +15,49 @@ from numbers import Integral
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from skal._data import as_rows, take_rows
+from skal._pipeline import final_step
+from skal.adaptive import AdaptiveSampler
 from skal.base import BaseActiveLearner
 from skal.baseline import RandomSampler
-from skal.engine import Callback
+from skal.callbacks import ScoreEachModel
+from skal.committee import CommitteeRegressor, CommitteeSampler
 from skal.evaluation.results import LearningCurveResults
 from skal.scoring import measures_for
-from skal.uncertainty import UncertaintySamplingClassifier
+from skal.uncertainty import (
+    UncertaintySamplingClassifier,
+    UncertaintySamplingRegressor,
+)
 
 __all__ = ["learning_curves", "make_learners"]
 
 _UNCERTAINTY = measures_for("proba")
+_SHORT_NAMES = ("adaptive", "random", *_UNCERTAINTY, "committee", "std")
+
+
+def _check_task(learner, estimator, spec):
+    """A classification learner for a regressor, or the other way round, is
+    a mistake to name with the names that fit."""
+    regression = is_regressor(estimator)
+    if regression and is_classifier(learner):
+        raise ValueError(
+            f"{spec!r} is a classification learner, and "
+            f"{type(final_step(estimator)).__name__} is a regressor; for "
+            "regression use std, committee, random or a regression learner "
+            "class (UncertaintySamplingRegressor, CommitteeRegressor)."
+        )
+    if is_classifier(estimator) and is_regressor(learner):
+        raise ValueError(
+            f"{spec!r} is a regression learner, and "
+            f"{type(final_step(estimator)).__name__} is a classifier; for "
+            "classification use adaptive, margin, committee, random or a "
+            "classification learner class."
+        )
 
 
 def _parse_value(text):
@@ -63,14 +90,20 @@ def make_learners(specs, estimator, **params):
     specs : list of str
         Each one of:
 
+        - ``"adaptive"``: an :class:`~skal.AdaptiveSampler`, the recommended
+          learner;
         - ``"random"``: a :class:`~skal.RandomSampler`;
         - an uncertainty measure (``"margin"``, ``"entropy"``,
           ``"least_confidence"``, ``"ratio"``): an
           :class:`~skal.UncertaintySamplingClassifier` with that measure;
+        - ``"committee"``: a :class:`~skal.CommitteeSampler`, or a
+          :class:`~skal.CommitteeRegressor` for a regressor;
+        - ``"std"``: an :class:`~skal.UncertaintySamplingRegressor` (the
+          regressor's predictive standard deviation);
         - the name of any active learner class that :mod:`skal` exports
           (case-insensitive, e.g. ``"CommitteeSampler"``), optionally followed
           by ``:param=value`` settings, e.g.
-          ``"CommitteeSampler:disagreement=kl_max_disagreement:n_members=3"``.
+          ``"CommitteeSampler:measure=kl_max_disagreement:n_members=3"``.
     estimator : estimator object
         The model every learner wraps.
     **params
@@ -86,11 +119,17 @@ def make_learners(specs, estimator, **params):
     --------
     >>> from sklearn.naive_bayes import GaussianNB
     >>> from skal.evaluation import make_learners
-    >>> learners = make_learners(["margin", "random"], GaussianNB(), batch_size=5)
-    >>> {k: type(v).__name__ for k, v in learners.items()}
-    {'margin': 'UncertaintySamplingClassifier', 'random': 'RandomSampler'}
+    >>> learners = make_learners(
+    ...     ["adaptive", "margin", "random"], GaussianNB(), batch_size=5
+    ... )
+    >>> [type(v).__name__ for v in learners.values()]
+    ['AdaptiveSampler', 'UncertaintySamplingClassifier', 'RandomSampler']
     >>> learners["margin"].batch_size
     5
+    >>> from sklearn.linear_model import BayesianRidge
+    >>> learners = make_learners(["std", "committee", "random"], BayesianRidge())
+    >>> [type(v).__name__ for v in learners.values()]
+    ['UncertaintySamplingRegressor', 'CommitteeRegressor', 'RandomSampler']
     """
     classes = _learner_classes()
     learners = {}
@@ -107,17 +146,26 @@ def make_learners(specs, estimator, **params):
             settings[key.strip()] = _parse_value(value.strip())
         if head == "random":
             learner = RandomSampler(estimator)
+        elif head == "adaptive":
+            learner = AdaptiveSampler(estimator)
         elif head in _UNCERTAINTY:
             learner = UncertaintySamplingClassifier(estimator, measure=head)
+        elif head == "committee":
+            regression = is_regressor(estimator)
+            learner = (CommitteeRegressor if regression else CommitteeSampler)(
+                estimator
+            )
+        elif head == "std":
+            learner = UncertaintySamplingRegressor(estimator)
         elif head.lower() in classes:
             learner = classes[head.lower()](estimator)
         else:
             valid = [
-                "random",
-                *_UNCERTAINTY,
+                *_SHORT_NAMES,
                 *sorted(cls.__name__ for cls in classes.values()),
             ]
             raise ValueError(f"Unknown learner {head!r}; choose from {valid}.")
+        _check_task(learner, estimator, spec)
         accepted = learner.get_params(deep=False)
         common = {k: v for k, v in params.items() if k in accepted}
         unknown = set(settings) - set(accepted)
@@ -168,24 +216,6 @@ def _named_learners(learners):
     return named
 
 
-class _ScoreEachModel(Callback):
-    """Scores each model of a simulation on the test split, the moment it is
-    trained: a warm-started network or a committee cannot be rebuilt
-    afterwards from the labels."""
-
-    def __init__(self, X_test, y_test, scorer):
-        self.X_test = X_test
-        self.y_test = y_test
-        self.scorer = scorer
-        self.curve = {}
-
-    def on_model_change(self, engine):
-        learner = engine.learner
-        self.curve[int(learner.n_labeled_)] = float(
-            self.scorer(learner, self.X_test, self.y_test)
-        )
-
-
 def _run_one(learner, X, y, train, test, seed, scoring, limit_threads):
     """One learner on one repeat: its learning curve."""
     with _thread_limit(limit_threads):
@@ -193,7 +223,7 @@ def _run_one(learner, X, y, train, test, seed, scoring, limit_threads):
         X_train, y_train = take_rows(X, train), y[train]
         X_test, y_test = take_rows(X, test), y[test]
         scorer = check_scoring(learner, scoring=scoring)
-        recorder = _ScoreEachModel(X_test, y_test, scorer)
+        recorder = ScoreEachModel(X_test, y_test, scorer)
         learner.set_params(
             random_state=seed, callbacks=[*(learner.callbacks or []), recorder]
         )
@@ -203,11 +233,23 @@ def _run_one(learner, X, y, train, test, seed, scoring, limit_threads):
         return counts, [curve[n] for n in counts]
 
 
-def _full_score(estimator, X, y, train, test, scoring, limit_threads):
+def _reference(learner):
+    """What the whole training split trains for the reference score: the
+    wrapped estimator, or, for a committee of different estimators (a list),
+    the committee itself with every label."""
+    if isinstance(learner.estimator, (list, tuple)):
+        return clone(learner).set_params(budget=None, callbacks=None)
+    return learner.estimator
+
+
+def _full_score(estimator, X, y, train, test, seed, scoring, limit_threads):
     """The estimator trained on the whole training split, scored on the test
     split: the reference of the deficiency."""
     with _thread_limit(limit_threads):
-        full = clone(estimator).fit(take_rows(X, train), y[train])
+        full = clone(estimator)
+        if isinstance(full, BaseActiveLearner):
+            full.set_params(random_state=seed)
+        full.fit(take_rows(X, train), y[train])
         return float(
             check_scoring(full, scoring=scoring)(full, take_rows(X, test), y[test])
         )
@@ -360,7 +402,7 @@ def learning_curves(
     # One reference fit per repeat and estimator, not per learner.
     estimators = {}
     for name, learner in named.items():
-        estimators.setdefault(repr(learner.estimator), (name, learner.estimator))
+        estimators.setdefault(repr(learner.estimator), (name, _reference(learner)))
     references = [
         (key, int(seed), train, test)
         for seed, (train, test) in zip(seeds, splits, strict=True)
@@ -373,7 +415,9 @@ def learning_curves(
             for name, seed, train, test in tasks
         ]
         + [
-            delayed(_full_score)(estimators[key][1], X, y, train, test, scoring, limit)
+            delayed(_full_score)(
+                estimators[key][1], X, y, train, test, seed, scoring, limit
+            )
             for key, seed, train, test in references
         ]
     )

@@ -8,6 +8,8 @@ from anywhere.
   score than random sampling, on average over the label range.
 - :func:`labels_to_reach`: how many labels a curve needs to reach a score,
   which gives the label savings against random sampling.
+- :func:`gap_closed`: the share of the gap between random sampling and the
+  whole pool that a strategy's final score closes.
 """
 
 import math
@@ -18,6 +20,7 @@ __all__ = [
     "DEFICIENCY_MIN_GAP",
     "area_under_learning_curve",
     "deficiency",
+    "gap_closed",
     "labels_to_reach",
     "pooled_deficiency",
 ]
@@ -195,6 +198,47 @@ def pooled_deficiency(curves, baselines, full_scores):
     if not points or total_b < DEFICIENCY_MIN_GAP * points:
         return float("nan")
     return float(round(total_a / total_b, 12))
+
+
+def gap_closed(scores, baseline_scores, full_scores):
+    """Share of the gap from the baseline to the whole pool a strategy closes.
+
+    Paired over repeats and pooled like :func:`pooled_deficiency`: the summed
+    gains over random sampling divided by the summed gaps between random
+    sampling and a model trained on the whole pool. 1 means the strategy's
+    labels were as good as every label of the pool; 0, no better than the
+    baseline's; negative, worse.
+
+    Parameters
+    ----------
+    scores, baseline_scores, full_scores : array-like of shape (n_repeats,)
+        Per repeat: the strategy's final score, the baseline's final score
+        with the same budget, and the whole pool's score.
+
+    Returns
+    -------
+    gap_closed : float
+        NaN when the mean gap is below :data:`DEFICIENCY_MIN_GAP` (the
+        baseline already matches the whole pool).
+
+    Examples
+    --------
+    >>> from skal.evaluation import gap_closed
+    >>> gap_closed([0.95, 0.94], [0.91, 0.92], [0.96, 0.97])
+    0.6
+    """
+    a, b, full = (
+        np.asarray(v, dtype=float) for v in (scores, baseline_scores, full_scores)
+    )
+    if not a.shape == b.shape == full.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError(
+            "scores, baseline_scores and full_scores must be 1-d, non-empty and "
+            f"of one length; got shapes {a.shape}, {b.shape}, {full.shape}."
+        )
+    gap = float(np.sum(full - b))
+    if gap < DEFICIENCY_MIN_GAP * a.size:
+        return float("nan")
+    return float(round(np.sum(a - b) / gap, 12))
 
 
 def labels_to_reach(n_labeled, scores, target):

@@ -15,6 +15,7 @@ import numpy as np
 from skal.evaluation.metrics import (
     area_under_learning_curve,
     deficiency,
+    gap_closed,
     labels_to_reach,
     pooled_deficiency,
 )
@@ -34,6 +35,8 @@ _SUMMARY_COLUMNS = (
     "target",
     "labels_to_target",
     "label_savings",
+    "full_score_mean",
+    "gap_closed",
 )
 
 
@@ -171,7 +174,10 @@ class LearningCurveResults:
         which is smoother than any single repeat, and ``label_savings`` is
         ``1 - labels_to_target / baseline's labels_to_target``: the fraction
         of labels the strategy saves to reach ``target`` (0.4 = 40% fewer
-        labels than random sampling).
+        labels than random sampling). ``full_score_mean`` is the mean score
+        of the model trained on the whole pool, and ``gap_closed`` the share
+        of the gap between the baseline's final score and it that the
+        strategy's final score closes, paired by seed (:func:`gap_closed`).
 
         Parameters
         ----------
@@ -186,7 +192,8 @@ class LearningCurveResults:
         summary : DataFrame or list of dict
             Columns: learner, n_repeats, final_score_mean, final_score_std,
             aulc_mean, aulc_std, deficiency, deficiency_std, target,
-            labels_to_target, label_savings. NaN where a value is undefined
+            labels_to_target, label_savings, full_score_mean, gap_closed.
+            NaN where a value is undefined
             (no baseline, target never reached).
         """
         if target is None and self.baseline is not None:
@@ -203,11 +210,13 @@ class LearningCurveResults:
         rows = []
         for name in self.learners:
             per_seed = self._per_seed(name)
-            finals, aulcs, defs = [], [], []
+            finals, aulcs, defs, fulls = [], [], [], []
             paired = ([], [], [])
+            paired_finals = ([], [], [])
             for seed, points in per_seed.items():
                 n, s, full = _columns(points)
                 finals.append(s[-1])
+                fulls.append(full[0])
                 aulcs.append(area_under_learning_curve(n, s))
                 if base is not None and seed in base:
                     bn, bs, _ = _columns(base[seed])
@@ -215,7 +224,11 @@ class LearningCurveResults:
                     paired[0].append((n, s))
                     paired[1].append((bn, bs))
                     paired[2].append(full[0])
+                    paired_finals[0].append(s[-1])
+                    paired_finals[1].append(bs[-1])
+                    paired_finals[2].append(full[0])
             pooled = pooled_deficiency(*paired) if paired[0] else float("nan")
+            closed = gap_closed(*paired_finals) if paired[0] else float("nan")
             reach = float("nan")
             if target is not None:
                 reach = labels_to_reach(*self._mean_curve(name), target)
@@ -235,6 +248,8 @@ class LearningCurveResults:
                     "target": float("nan") if target is None else float(target),
                     "labels_to_target": reach,
                     "label_savings": round(savings, 12),
+                    "full_score_mean": _mean(fulls),
+                    "gap_closed": closed,
                 }
             )
         return _table(rows, _SUMMARY_COLUMNS, as_frame)
@@ -270,7 +285,7 @@ class LearningCurveResults:
         ...     baseline="random", score_name="accuracy")
         >>> lines = results.to_string(markdown=True).splitlines()
         >>> print(lines[2])
-        | random | 0.375 ± 0.125 | 0.312 ± 0.125 | 1.000 ± 0.000 | 20 | 0% |
+        | random | 0.375 ± 0.125 | 0.312 ± 0.125 | 1.000 ± 0.000 | 20 | 0% | 0% |
         >>> print(lines[-1])
         target accuracy = 0.375 (final mean of 'random')
         """
@@ -293,6 +308,7 @@ class LearningCurveResults:
             "deficiency",
             "labels to target",
             "label savings",
+            "gap closed",
         )
         body = [
             (
@@ -302,6 +318,7 @@ class LearningCurveResults:
                 pm(row, "deficiency"),
                 num(row["labels_to_target"], ".0f"),
                 num(row["label_savings"], ".0%"),
+                num(row["gap_closed"], ".0%"),
             )
             for row in rows
         ]
@@ -309,7 +326,9 @@ class LearningCurveResults:
             lines = [f"| {' | '.join(r)} |" for r in [header, *body]]
             lines.insert(1, "|" + "---|" * len(header))
         else:
-            widths = [max(len(r[i]) for r in [header, *body]) for i in range(6)]
+            widths = [
+                max(len(r[i]) for r in [header, *body]) for i in range(len(header))
+            ]
             lines = [
                 "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True))
                 for r in [header, *body]

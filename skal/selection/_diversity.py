@@ -231,7 +231,9 @@ def ranked_batch(
     return chosen
 
 
-def cluster_diverse(scores, X, k, *, n_candidates=None, random_state=None):
+def cluster_diverse(
+    scores, X, k, *, n_candidates=None, pick="nearest", random_state=None
+):
     """Cluster-based diversity (Zhdanov 2019): informativeness-weighted
     k-means over the most informative samples, the sample nearest each
     centroid.
@@ -256,6 +258,9 @@ def cluster_diverse(scores, X, k, *, n_candidates=None, random_state=None):
     n_candidates : int, default=None
         How many top-scored samples to cluster; ``10 * k`` if None (Zhdanov's
         pre-filter factor), clipped to ``n_samples``.
+    pick : {"nearest", "best"}, default="nearest"
+        Which candidate of each cluster: the one nearest its center (the
+        paper), or the most informative one.
     random_state : int, Generator or None
         Seeds tie-breaking and k-means.
 
@@ -312,6 +317,11 @@ def cluster_diverse(scores, X, k, *, n_candidates=None, random_state=None):
     C = km.cluster_centers_
     dots = np.asarray(feats @ C.T)[np.arange(m), labels]
     dist = squared_norms(feats) - 2.0 * dots + np.einsum("ij,ij->i", C, C)[labels]
+    if pick == "best":
+        # Candidates are ordered best first: a cluster's first is its best.
+        dist = np.zeros_like(dist)
+    elif pick != "nearest":
+        raise ValueError(f"pick must be 'nearest' or 'best', got {pick!r}.")
     # Nearest to its center first, then the most informative (candidates are
     # ordered best first, so the position breaks the remaining ties).
     order = np.lexsort((np.arange(m), dist, labels))

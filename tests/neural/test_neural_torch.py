@@ -205,6 +205,31 @@ def test_mc_dropout_learner_is_reproducible_and_pickles_mid_loop(blobs):
     np.testing.assert_array_equal(restored.query(X[:20]), a.query(X[:20]))
 
 
+def test_random_state_alone_makes_runs_repeat(blobs):
+    """No torch.manual_seed by the user: random_state seeds the network's
+    initialisation and the dropout masks, whatever torch's global state."""
+    X, y = blobs
+
+    def run(global_seed):
+        torch.manual_seed(global_seed)  # a user's unrelated torch work
+        learner = MCDropoutClassifier(
+            make_net(), n_passes=5, batch_size=5, budget=25, random_state=0
+        ).fit(X, y)
+        return learner, learner.informativeness(X[:30])
+
+    (a, sa), (b, sb) = run(1), run(2)
+    np.testing.assert_array_equal(a.labeled_indices_, b.labeled_indices_)
+    np.testing.assert_allclose(sa, sb)
+    wa = a.estimator_.module_.body[0].weight.detach()
+    wb = b.estimator_.module_.body[0].weight.detach()
+    assert torch.equal(wa, wb)
+    # And random_state does matter.
+    c = MCDropoutClassifier(
+        make_net(), n_passes=5, batch_size=5, budget=25, random_state=1
+    ).fit(X, y)
+    assert not torch.equal(wa, c.estimator_.module_.body[0].weight.detach())
+
+
 def test_mc_dropout_regressor():
     X, y = load_diabetes(return_X_y=True)
     y = (y - y.mean()) / y.std()
