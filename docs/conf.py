@@ -182,6 +182,7 @@ numpydoc_xref_ignore = {
     "n_dims",
     "n_new",
     "n_reference",
+    "n_tasks",
     "file",
     "matrix",
     "n_columns",
@@ -194,8 +195,11 @@ numpydoc_xref_ignore = {
     # skal's private committees (the fitted estimator_ of committee learners).
     "ClassifierCommittee",
     "RegressorCommittee",
-    # ipywidgets documents its widgets in notebooks, without an inventory.
+    # ipywidgets documents its widgets in notebooks, anywidget on a website:
+    # neither has an API inventory to link to.
     "ipywidgets.VBox",
+    "ipywidgets.Output",
+    "anywidget.AnyWidget",
 }
 
 # The See Also of UncertaintySamplingClassifier names skal.AdaptiveSampler,
@@ -221,6 +225,7 @@ offline_intersphinx = [
     "matplotlib",
     "pytest",
     "pandas",
+    "requests",
 ]
 
 # ---------------------------------------------------------------- gallery

@@ -177,8 +177,9 @@ def _check_landing_page_version_and_guides(html):
     for page in ("changelog", "migration/modal", "migration/scikit-activeml"):
         assert (html / f"{page}.html").exists(), page
     notebook = (html / "notebook-labeling.html").read_text(encoding="utf-8")
-    if (DOCS / "_static" / "widget.png").exists():
-        assert "_images/widget.png" in notebook or "widget.png" in notebook
+    if (DOCS / "_static" / "annotation-widget.png").exists():
+        assert '<img alt="The labeling widget in JupyterLab' in notebook
+        assert "_images/annotation-widget.png" in notebook
     else:
         assert "is not in this build" in notebook
 
@@ -414,7 +415,8 @@ def test_references_to_defining_modules_resolve_to_the_import_path():
         == "skal.UncertaintySamplingClassifier.query"
     )
     assert resolve("skal.loop.AnnotationLoop", state) == "skal.AnnotationLoop"
-    assert resolve("Callback", state) == "skal.engine.Callback"
+    assert resolve("Callback", state) == "skal.callbacks.Callback"
+    assert resolve("skal.engine.Callback", state) == "skal.callbacks.Callback"
     assert resolve("Journal.relabel", state) == "skal.Journal.relabel"
     assert resolve("skal.oracles.TerminalOracle", state) is None  # moved: an error
     assert resolve("sklearn.pipeline.Pipeline", state) is None
@@ -471,27 +473,28 @@ def test_landing_page_code_runs(capsys):
 
 
 def test_notebook_page_code_runs(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("ipywidgets")
+    pytest.importorskip("anywidget")
     from skal import Journal
     from skal.oracles import STOP
 
     monkeypatch.chdir(tmp_path)
-    label, correct, drive = _python_blocks("notebook-labeling.md")
+    label, correct, history, drive = _python_blocks("notebook-labeling.md")
     namespace = {}
     # Outside IPython the widget is built but not displayed; answer as the
-    # buttons would, then stop.
+    # buttons would, correct as the page does, then stop.
     exec(label, namespace)
     loop = namespace["loop"]
     for _ in range(3):
         loop.oracle.answer(namespace["y"][loop.next_query()])
+    exec(correct, namespace)
     loop.oracle.answer(STOP)
     assert loop.stop_reason_ == "stopped by the annotator"
+    exec(history, namespace)
     with Journal("digits.journal.sqlite", readonly=True) as journal:
-        first = journal.labels()[0][0]
-    # The page relabels sample 42: here, one that was labeled.
-    exec(correct.replace("42", str(first)), namespace)
-    with Journal("digits.journal.sqlite", readonly=True) as journal:
-        assert dict(journal.labels())[first] == 7
-        assert [h["kind"] for h in journal.history(first)] == ["label", "relabel"]
+        # Row 42 had no label: the correction gave it its first, then undone.
+        kinds = [entry["kind"] for entry in journal.history(42)]
+        assert kinds == ["label", "undo"], kinds
+        assert 42 not in dict(journal.labels())
+        assert journal.n_labels() == 3
     exec(drive, namespace)
-    assert namespace["loop"].stop_reason_ == "budget of 20 labels spent"
+    assert namespace["check"].stop_reason_ == "budget of 20 labels spent"

@@ -407,6 +407,16 @@ PANDAS = Project(
     member_page=_own_page,
 )
 
+# requests documents its whole API on one page.
+REQUESTS = Project(
+    name="requests",
+    url="https://requests.readthedocs.io/en/latest/",
+    distribution="requests",
+    modules=("requests",),
+    object_page=lambda module, fullname, obj: "api.html",
+    module_page=lambda module: ("api.html", f"module-{module}"),
+)
+
 # pytest documents its markers as sections of one reference page.
 PYTEST = Project(
     name="pytest",
@@ -426,6 +436,6 @@ PROJECTS = {
     project.name: project
     for project in (
         PYTHON, NUMPY, SCIPY, SKLEARN, JOBLIB, DASK, DISTRIBUTED, SKORCH,
-        SCIKERAS, TORCH, KERAS, MATPLOTLIB, PANDAS, PYTEST,
+        SCIKERAS, TORCH, KERAS, MATPLOTLIB, PANDAS, PYTEST, REQUESTS,
     )
 }  # fmt: skip

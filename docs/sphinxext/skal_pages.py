@@ -1,9 +1,11 @@
 """Small additions to skal's pages.
 
 - ``{widget-screenshot}``: the labeling widget's screenshot, which the
-  widget's browser test saves as ``_static/widget.png``. Until that file
-  exists the page says the screenshot is missing instead of failing the
-  build (an image that is not there is a warning, and warnings fail it).
+  widget's browser test (``tests/test_widget_browser.py``) saves as
+  ``_static/annotation-widget.png``. Where that file is missing (a checkout
+  that has not run the browser test and lacks the committed one) the page
+  says so instead of failing the build: an image that is not there is a
+  warning, and warnings fail it.
 - ``{label-efficiency-summary}``: one number per strategy and dataset, read
   at build time from the per-dataset tables of ``label-efficiency.md``, so
   that the page built on them shows the benchmark's current numbers after
@@ -142,18 +144,21 @@ class LabelEfficiencySummary(Directive):
 class WidgetScreenshot(Directive):
     """The widget screenshot if it exists, else a note that it does not."""
 
+    #: Relative to the documentation's source folder.
+    path = "_static/annotation-widget.png"
+
     option_spec = {"alt": directives.unchanged, "width": directives.unchanged}
     has_content = True
 
     def run(self):
         env = self.state.document.settings.env
-        png = Path(env.srcdir) / "_static" / "widget.png"
+        png = Path(env.srcdir) / self.path
         env.note_dependency(str(png))
         if png.exists():
             # A leading "/" is the source folder: Sphinx's image collector
             # finds the file and copies it, from any page.
             image = nodes.image(
-                uri="/_static/widget.png",
+                uri="/" + self.path,
                 alt=self.options.get("alt", "The labeling widget"),
                 width=self.options.get("width", "100%"),
             )
@@ -164,8 +169,8 @@ class WidgetScreenshot(Directive):
             return [figure]
         note = nodes.note()
         note += nodes.paragraph(
-            text="The widget's screenshot (docs/_static/widget.png) is taken by "
-            "its browser test and is not in this build."
+            text=f"The widget's screenshot (docs/{self.path}) is taken by its "
+            "browser test and is not in this build."
         )
         return [note]
 
