@@ -202,12 +202,6 @@ numpydoc_xref_ignore = {
     "anywidget.AnyWidget",
 }
 
-# The See Also of UncertaintySamplingClassifier names skal.AdaptiveSampler,
-# which another branch adds to the top level; once it exists it has its page
-# and this exception does nothing.
-if not hasattr(skal, "AdaptiveSampler"):
-    nitpick_ignore = [("py:obj", "AdaptiveSampler")]
-
 # ---------------------------------------------------------------- intersphinx
 intersphinx_mapping = {}
 offline_intersphinx = [
