@@ -195,6 +195,12 @@ def table(results, learners):
     return rows, full
 
 
+def _percent(value):
+    # Undefined where random sampling is already within a point of the
+    # whole training split: no gap to close.
+    return "-" if math.isnan(value) else f"{value:.0%}"
+
+
 def print_rows(rows, full, file=sys.stdout):
     print(
         "| learner | final acc. | Δ final vs random (pts, 95% CI) | AULC "
@@ -207,7 +213,7 @@ def print_rows(rows, full, file=sys.stdout):
         print(
             f"| {r['learner']} | {r['final']:.3f} | {r['d_final']:+.1f} ± "
             f"{r['h_final']:.1f} | {r['aulc']:.3f} | {r['d_aulc']:+.1f} ± "
-            f"{r['h_aulc']:.1f} | {w}/{t}/{lo} | {r['gap_closed']:.0%} |",
+            f"{r['h_aulc']:.1f} | {w}/{t}/{lo} | {_percent(r['gap_closed'])} |",
             file=file,
         )
     print(f"\nwhole training split: {full:.3f}", file=file)

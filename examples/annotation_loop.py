@@ -1,4 +1,6 @@
-"""The annotation loop: an oracle, stopping criteria, a journal, and resume.
+"""
+The annotation loop: an oracle, stopping criteria, a journal, and resume
+=========================================================================
 
 A simulated annotator (the known digits labels) answers the questions of a
 margin-sampling learner, and every answer is committed to an SQLite journal.
@@ -7,7 +9,7 @@ second session opens the same journal: it retrains on those 40 labels, asks
 none of them again, and goes on until the model reaches the target accuracy
 on a validation set or its predictions stop changing.
 
-Run: python examples/annotation_loop.py
+Run: ``python examples/annotation_loop.py``
 """
 
 import os
@@ -25,6 +27,11 @@ from skal.loop import AnnotationLoop
 from skal.oracles import KnownLabels
 from skal.stopping import StabilizingPredictions, TargetScore
 
+# %%
+# The data and the learner
+# ------------------------
+# A validation set measures the model; the rest is the pool to label.
+
 X, y = load_digits(return_X_y=True)
 X_pool, X_val, y_pool, y_val = train_test_split(
     X, y, test_size=0.3, stratify=y, random_state=0
@@ -38,6 +45,14 @@ def make_learner():
         batch_size=10,
         random_state=0,
     )
+
+
+# %%
+# The annotator
+# -------------
+# :class:`~skal.oracles.KnownLabels` answers from known labels; this one also
+# writes down what it was asked, to show that a resumed session asks nothing
+# twice.
 
 
 class Annotator(KnownLabels):
@@ -60,6 +75,11 @@ def report(loop, record):
     )
 
 
+# %%
+# Monday: 40 labels, then the annotator goes home
+# ------------------------------------------------
+# Every answer is committed to the journal before the model refits.
+
 journal = os.path.join(tempfile.mkdtemp(), "digits.journal.sqlite")
 
 print("session 1")
@@ -74,6 +94,12 @@ first = AnnotationLoop(
     verbose=0,
 ).run()
 print(f"stopped: {first.stop_reason_}")
+
+# %%
+# Tuesday: resume from the journal
+# --------------------------------
+# The new loop retrains on Monday's labels and stops at the target accuracy or
+# when its predictions stop changing, whichever comes first.
 
 print("session 2 (resumed from the journal)")
 tuesday = Annotator(y_pool)

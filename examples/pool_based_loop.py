@@ -1,12 +1,20 @@
-"""Pool-based active learning by hand: fit, query, label, teach, repeat.
-
-Most rows of the pool are unlabeled (-1). Each round the learner picks the
-ten rows it is least sure about (margin sampling); here the known digits
-labels play the annotator. The accuracy on a held-out test set climbs as
-the labels arrive.
-
-Run: python examples/pool_based_loop.py
 """
+Pool-based active learning by hand
+==================================
+
+Fit, query, label, teach, repeat. Most rows of the pool are unlabeled
+(``-1``). Each round the learner picks the ten rows it is least sure about
+(margin sampling); here the known digits labels play the annotator. The
+accuracy on a held-out test set climbs as the labels arrive.
+
+Run: ``python examples/pool_based_loop.py``
+"""
+
+# %%
+# A pool with twenty labels
+# -------------------------
+# Every row of the pool whose label is not known is marked
+# :data:`~skal.UNLABELED`; twenty random rows start labeled.
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -22,11 +30,17 @@ X_pool, X_test, y_pool, y_test = train_test_split(
     X, y, test_size=0.3, stratify=y, random_state=0
 )
 
-# Twenty labels to start from; every other row of the pool is unlabeled.
 rng = np.random.default_rng(0)
 y_known = np.full_like(y_pool, UNLABELED)
 start = rng.choice(len(y_pool), size=20, replace=False)
 y_known[start] = y_pool[start]
+
+# %%
+# The learner
+# -----------
+# Any classifier with ``predict_proba`` (a Pipeline too) wrapped in
+# :class:`~skal.UncertaintySamplingClassifier`; ``fit`` trains on the labeled
+# rows and remembers the others as the pool.
 
 learner = UncertaintySamplingClassifier(
     make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
@@ -34,6 +48,12 @@ learner = UncertaintySamplingClassifier(
     batch_size=10,
     random_state=0,
 ).fit(X_pool, y_known)
+
+# %%
+# Query, label, teach
+# -------------------
+# ``query`` returns positions into the pool, most informative first; an
+# annotator would label ``X_pool[idx]``, here the known labels answer.
 
 print(f"labels {learner.n_labeled_:4d}  accuracy {learner.score(X_test, y_test):.3f}")
 for _ in range(8):

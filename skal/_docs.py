@@ -66,7 +66,7 @@ DOCS = {
     "n_jobs": f"""n_jobs : int, default=None
 {_P}    joblib workers for the learner's parallel work: scoring the pool in
 {_P}    chunks, and fitting ensemble members or hypothetical models. None
-{_P}    means 1 unless in a :func:`joblib.parallel_config` context (so
+{_P}    means 1 unless in a :class:`joblib.parallel_config` context (so
 {_P}    ``parallel_config(backend="dask")`` works on a dask cluster); the
 {_P}    batch is the same whatever the number of workers.""",
     "random_state": f"""random_state : int, RandomState instance or None, default=None

@@ -138,7 +138,7 @@ def candidate_rows(source, candidates, batch):
 
 def is_distributed(n_jobs, source):
     """Whether scoring should fan out: a dask pool, or more than one joblib
-    job (``n_jobs`` or a :func:`joblib.parallel_config`)."""
+    job (``n_jobs`` or a :class:`joblib.parallel_config`)."""
     return is_dask_array(source) or effective_n_jobs(n_jobs) != 1
 
 
@@ -229,7 +229,7 @@ def scan_top_k(
     chunk_size : int
         Rows per call of ``score_at``.
     n_jobs : int, default=None
-        joblib workers (threads); a :func:`joblib.parallel_config` applies.
+        joblib workers (threads); a :class:`joblib.parallel_config` applies.
     block : int, default=1
         Chunk boundaries fall on multiples of ``block`` candidate positions.
     """

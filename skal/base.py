@@ -57,9 +57,11 @@ class BaseActiveLearner(
 ):
     """Base class of all active learners. Not for direct use.
 
-    Subclasses define ``__init__`` with their full parameter list and
-    implement ``_score(X) -> ndarray of shape (n_rows,)``; see "Write your
-    own strategy" in the user guide.
+    Subclasses implement ``_score(X) -> ndarray of shape (n_rows,)``. The
+    ``__init__`` here stores the parameters every learner has; a subclass
+    with parameters of its own defines ``__init__`` with the full list, as
+    scikit-learn requires. See "Write your own strategy" in
+    docs/architecture.md.
     """
 
     _parameter_constraints: dict = {
@@ -83,6 +85,27 @@ class BaseActiveLearner(
     #: validates them. A learner whose scores do not (random sampling,
     #: hypothetical refits) sets it False, and its pools are validated here.
     _scores_rows_itself = True
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        batch_size=1,
+        budget=None,
+        n_initial=10,
+        cold_start="random",
+        callbacks=None,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.batch_size = batch_size
+        self.budget = budget
+        self.n_initial = n_initial
+        self.cold_start = cold_start
+        self.callbacks = callbacks
+        self.n_jobs = n_jobs
+        self.random_state = random_state
 
     # ------------------------------------------------------------ hooks
     def _check_estimator(self):

@@ -106,7 +106,7 @@ def label_csv(
     random_state : int, default=None
         Seeds the cold start and tie-breaking.
     oracle : Oracle, default=None
-        Who answers; a :class:`~skal.oracles.TerminalOracle` if None.
+        Who answers; a :class:`~skal.terminal.TerminalOracle` if None.
     verbose : int, default=1
         0 hides the progress bar.
     background : bool, default=True

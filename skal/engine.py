@@ -73,7 +73,7 @@ class RoundEngine(BackgroundMixin, CorrectionsMixin):
         Retrain in a worker thread while the next round is asked from a
         reserve of samples ranked by the previous model, so that an answer is
         never followed by a wait for a refit the reserve can cover (see
-        :mod:`skal._engine_background`). The order of the questions then
+        ``skal._engine_background``). The order of the questions then
         depends on how fast they are answered: leave it False for
         reproducible simulations.
     lookahead : int, default=None

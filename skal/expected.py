@@ -103,9 +103,9 @@ class ExpectedModelChangeClassifier(
     the sample would add (Settles, Craven & Ray 2008). For a linear softmax
     model this is exact and cheap,
     ``EGL(x) = ||x|| sum_k p_k(x) ||p(x) - e_k||`` (see
-    :func:`expected_gradient_length`): it is uncertainty sampling weighted by
-    how far ``x`` lies from the origin of the model's input space, where a
-    label would swing the weights the most.
+    ``skal.expected.expected_gradient_length``): it is uncertainty sampling
+    weighted by how far ``x`` lies from the origin of the model's input space,
+    where a label would swing the weights the most.
 
     Parameters
     ----------
@@ -309,7 +309,7 @@ class ExpectedErrorReductionClassifier(
     ----------
     .. [1] N. Roy and A. McCallum, "Toward optimal active learning through
        sampling estimation of error reduction", ICML 2001.
-    .. [2] B. Settles, "Active Learning Literature Survey", 2009, section 3.5.
+    .. [2] Burr Settles, "Active Learning Literature Survey", 2009, section 3.5.
 
     Examples
     --------

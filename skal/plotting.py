@@ -7,7 +7,7 @@
   the informativeness of every sample, over the plane, and the next batch.
 
 Like scikit-learn's displays, each is built with ``from_*`` class methods (or
-from precomputed values), draws with :meth:`plot` on a given or new ``ax``,
+from precomputed values), draws with ``plot`` on a given or new ``ax``,
 and keeps the matplotlib artists it drew as attributes ending in ``_``.
 matplotlib is imported only when something is drawn.
 """
@@ -362,8 +362,9 @@ class InformativenessDisplay:
 
     The pool is drawn as a scatter coloured by each sample's informativeness
     (higher = more worth labeling), over a filled contour of the
-    informativeness across the plane; the samples :meth:`query` would pick
-    next are circled in red, and labeled samples, if given, drawn as crosses.
+    informativeness across the plane; the samples
+    :meth:`~skal.BaseActiveLearner.query` would pick next are circled in red,
+    and labeled samples, if given, drawn as crosses.
 
     Parameters
     ----------

@@ -67,7 +67,7 @@ class UncertaintySamplingClassifier(
        text classifiers", SIGIR 1994.
     .. [2] T. Scheffer, C. Decomain and S. Wrobel, "Active hidden Markov
        models for information extraction", IDA 2001 (margin).
-    .. [3] B. Settles, "Active Learning Literature Survey", 2009.
+    .. [3] Burr Settles, "Active Learning Literature Survey", 2009.
 
     Examples
     --------

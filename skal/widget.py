@@ -1,6 +1,6 @@
 """Label in a Jupyter notebook: :class:`WidgetOracle`.
 
-The widget's browser side (:mod:`skal._widget_view`) binds the id of the
+The widget's browser side (``skal._widget_view``) binds the id of the
 question on screen into every answer; this module is the kernel side: it
 shows each question, checks every answer against the question it answers,
 and drives the loop.

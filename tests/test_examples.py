@@ -1,4 +1,8 @@
-"""Every script in examples/ runs and does what its docstring says."""
+"""Every script in examples/ runs and does what its docstring says.
+
+At the small size the documentation builds them at (``SKAL_QUICK_EXAMPLES=1``);
+each quotes its full-size output in its text.
+"""
 
 import os
 import re
@@ -12,7 +16,12 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _run(name, cwd):
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore"}
+    env = {
+        **os.environ,
+        "MPLBACKEND": "Agg",
+        "PYTHONWARNINGS": "ignore",
+        "SKAL_QUICK_EXAMPLES": "1",
+    }
     res = subprocess.run(
         [sys.executable, str(EXAMPLES / name)],
         cwd=cwd,

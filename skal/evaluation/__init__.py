@@ -2,13 +2,12 @@
 numbers that rank them against random sampling.
 
 - :func:`learning_curves` runs every learner's simulated labeling on
-  repeated, paired train/test splits (:mod:`skal.evaluation.curves`);
+  repeated, paired train/test splits (``skal.evaluation.curves``);
 - :class:`LearningCurveResults` holds the curves and summarises them
-  (:mod:`skal.evaluation.results`);
+  (``skal.evaluation.results``);
 - :func:`area_under_learning_curve`, :func:`deficiency`,
   :func:`pooled_deficiency`, :func:`labels_to_reach` and :func:`gap_closed`
-  are the curve math
-  (:mod:`skal.evaluation.metrics`).
+  are the curve math (``skal.evaluation.metrics``).
 """
 
 from skal.evaluation.curves import learning_curves, make_learners

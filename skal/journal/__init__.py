@@ -12,10 +12,10 @@ stopped, and a journal is never silently applied to another pool.
 
 One session at a time may write to a journal; any number may read.
 
-The package is split by topic: :mod:`~skal.journal._schema` (the SQLite
-schema, its migrations and its validation), :mod:`~skal.journal._log` (the
-answers log and current labels), :mod:`~skal.journal._fingerprint`,
-:mod:`~skal.journal._lock` (one file, one writer), and the
+The package is split by topic: ``_schema`` (the SQLite
+schema, its migrations and its validation), ``_log`` (the
+answers log and current labels), ``_fingerprint``,
+``_lock`` (one file, one writer), and the
 :class:`Journal` class itself.
 """
 

@@ -7,9 +7,41 @@ refuses it. These subclasses declare the tags the current way and add the
 checks active learning needs. Importing this module imports TensorFlow.
 """
 
-from scikeras.wrappers import KerasClassifier as _KerasClassifier
-from scikeras.wrappers import KerasRegressor as _KerasRegressor
-from sklearn.utils import (
+import contextlib
+import os
+import sys
+
+
+@contextlib.contextmanager
+def _quiet_native_logs():
+    """Hide what TensorFlow's C++ side prints while it loads.
+
+    Importing TensorFlow 2.21 prints six lines (oneDNN, CPU features, absl)
+    from C++, which TF_CPP_MIN_LOG_LEVEL no longer silences: only the file
+    descriptor can. A user who sets TF_CPP_MIN_LOG_LEVEL has chosen what to
+    see, and sees it.
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or "tensorflow" in sys.modules:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+with _quiet_native_logs():
+    from scikeras.wrappers import KerasClassifier as _KerasClassifier
+    from scikeras.wrappers import KerasRegressor as _KerasRegressor
+
+from sklearn.utils import (  # noqa: E402
     ClassifierTags,
     InputTags,
     RegressorTags,
@@ -17,7 +49,7 @@ from sklearn.utils import (
     TargetTags,
 )
 
-from skal.neural._checks import check_probabilities
+from skal.neural._checks import check_probabilities  # noqa: E402
 
 __all__ = ["KerasClassifier", "KerasRegressor"]
 

@@ -1,4 +1,8 @@
-"""The network examples run (in CI too) and learn what their docstrings say."""
+"""The network examples run (in CI too) and learn what their docstrings say.
+
+They run at the small size the documentation builds them at
+(``SKAL_QUICK_EXAMPLES=1``); their full-size output is quoted in their text.
+"""
 
 import os
 import re
@@ -18,6 +22,7 @@ def _run(name, cwd):
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "TF_NUM_INTRAOP_THREADS": "1",
         "TF_NUM_INTEROP_THREADS": "1",
+        "SKAL_QUICK_EXAMPLES": "1",
     }
     res = subprocess.run(
         [sys.executable, str(EXAMPLES / name)],
@@ -37,20 +42,23 @@ def test_keras_digits_cnn(tmp_path):
     rows = re.findall(
         r"^\s*(\d+)\s+(frozen|fine-tune)\s+(\d\.\d+)\s+(\d\.\d+)", out, re.M
     )
-    assert [int(r[0]) for r in rows] == [20, 40, 60, 80, 100]
+    # The small size: two batches of 20, fine-tuning from 40 labels on.
+    assert [int(r[0]) for r in rows] == [20, 40]
     # Frozen pretrained features while labels are few, fine-tuning after.
-    assert [r[1] for r in rows] == ["frozen"] * 2 + ["fine-tune"] * 3
+    assert [r[1] for r in rows] == ["frozen", "fine-tune"]
     least_confidence = [float(r[2]) for r in rows]
-    # Transfer works from the first batch: 20 labels for five new digits.
+    # Transfer works from the first batch: 20 labels for five new digits
+    # (chance is 0.2).
     assert least_confidence[0] > 0.6
-    assert least_confidence[-1] > 0.9
+    assert least_confidence[-1] > 0.7
 
 
 def test_torch_mc_dropout_bald(tmp_path):
     pytest.importorskip("skorch")
     out = _run("torch_mc_dropout_bald.py", tmp_path)
     rows = re.findall(r"^\s*(\d+)\s+(\d\.\d+)\s+(\d\.\d+)\s*$", out, re.M)
-    assert [int(r[0]) for r in rows] == list(range(20, 101, 10))
+    # The small size: four rounds of ten labels after twenty random ones.
+    assert [int(r[0]) for r in rows] == list(range(20, 61, 10))
     bald = [float(r[1]) for r in rows]
     assert bald[-1] > bald[0] + 0.2
-    assert bald[-1] > 0.8
+    assert bald[-1] > 0.6

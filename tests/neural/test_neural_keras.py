@@ -216,6 +216,31 @@ def test_a_seeded_network_does_not_leave_tensorflow_deterministic():
     assert res.returncode == 0, res.stderr[-2000:]
 
 
+def test_importing_the_wrapper_prints_nothing_unless_asked():
+    """TensorFlow's C++ start-up lines are hidden; a user who sets
+    TF_CPP_MIN_LOG_LEVEL sees what that level shows."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    code = (
+        "import sys; from skal.neural import KerasClassifier; "
+        "print('after', file=sys.stderr)"
+    )
+    quiet = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    # stderr itself still works after the import.
+    assert quiet.stderr == "after\n"
+    asked = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"},
+    )
+    assert asked.returncode == 0 and len(asked.stderr.splitlines()) > 1
+
+
 @pytest.mark.parametrize("learner_cls", [UncertaintySamplingClassifier, RandomSampler])
 def test_generic_learners_warm_start_a_keras_net(blobs, learner_cls):
     X, y = blobs
