@@ -6,6 +6,7 @@ imported inside the functions that need them, so importing this module is
 cheap.
 """
 
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -64,6 +65,14 @@ def unwrap(estimator, X):
 
 
 # --------------------------------------------------------------------- torch
+# A torch module's train/eval flags, forward hooks and the global torch seed
+# are shared by every thread: pool chunks scored in parallel threads
+# (n_jobs) would read each other's hooked activations or reseed each other's
+# dropout. Each pass over a network holds this lock; torch itself still uses
+# its own threads inside the pass.
+_TORCH_LOCK = threading.RLock()
+
+
 def _torch_dropout_modules(module):
     import torch
 
@@ -125,7 +134,11 @@ def _torch_passes(net, X, n_samples, seed):
     parts = []
     # fork_rng keeps the caller's global torch streams (CPU and the GPUs the
     # network lives on) untouched by our seed.
-    with torch.random.fork_rng(devices=cuda), _torch_mode(net, dropout=True):
+    with (
+        _TORCH_LOCK,
+        torch.random.fork_rng(devices=cuda),
+        _torch_mode(net, dropout=True),
+    ):
         torch.manual_seed(seed)
         for Xi in _torch_batches(net, X):
             # All passes over one batch before the next: the data is loaded once.
@@ -136,10 +149,18 @@ def _torch_passes(net, X, n_samples, seed):
 
 
 def _torch_penultimate(net, X, layer):
+    with _TORCH_LOCK:
+        return _torch_hooked_penultimate(net, X, layer)
+
+
+def _torch_hooked_penultimate(net, X, layer):
     import torch
 
     module = net.module_
     captured = {}
+    # Hooks fire in whichever thread runs the module (e.g. predict_proba on
+    # another chunk): only this thread's passes are recorded.
+    owner = threading.get_ident()
     if layer is not None:
         named = dict(module.named_modules())
         if layer not in named:
@@ -149,14 +170,16 @@ def _torch_penultimate(net, X, layer):
             )
 
         def keep_output(mod, inputs, output):
-            captured["h"] = output[0] if isinstance(output, tuple) else output
+            if threading.get_ident() == owner:
+                captured["h"] = output[0] if isinstance(output, tuple) else output
 
         hooks = [named[layer].register_forward_hook(keep_output)]
     else:
         # The input of the last layer with weights to run is the penultimate
         # representation; recording execution order copes with any forward().
         def keep_input(mod, inputs):
-            captured["h"] = inputs[0]
+            if threading.get_ident() == owner:
+                captured["h"] = inputs[0]
 
         hooks = [
             m.register_forward_pre_hook(keep_input)

@@ -316,6 +316,26 @@ def test_embed_takes_the_input_of_the_output_layer_or_a_named_layer(blobs):
     assert embed(pipe, X[:5]).shape == (5, 8)
 
 
+def test_embeddings_from_parallel_threads_are_each_threads_own(blobs):
+    # Chunks of a pool are embedded in threads (n_jobs) while other threads
+    # run predict_proba through the same module: one thread's hooks must not
+    # record another thread's activations (CI caught widths 8 and 4 mixed).
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = blobs
+    net = make_net(hidden=8).fit(X, y)
+    expected = embed(net, X)
+    rows = [slice(i, i + 1) for i in range(len(X))]
+
+    def work(part):
+        net.predict_proba(X[part])
+        return embed(net, X[part])
+
+    with ThreadPoolExecutor(4) as pool:
+        got = np.concatenate(list(pool.map(work, rows * 3)))
+    np.testing.assert_allclose(got, np.concatenate([expected] * 3), atol=1e-6)
+
+
 def test_gradient_embedding_matches_the_output_layer_gradient(blobs):
     X, y = blobs
     net = make_net(dropout=0, softmax=False)
