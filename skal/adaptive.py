@@ -53,6 +53,8 @@ _CANDIDATES_PER_PICK = 10
 # Weight of past rounds' exploration evidence: each round halves it, so the
 # share follows the last two or three rounds.
 _FORGET = 0.5
+# The least share of exploration picks, for small batches.
+_LOWEST_SHARE = 0.1
 
 
 @fill_doc
@@ -81,7 +83,8 @@ class AdaptiveSampler(
         Share of each batch spent on exploration (typical samples far from
         every labeled one). ``"auto"`` follows the evidence: the recent excess
         of the model's errors on exploration picks over the errors it
-        expected, between one pick per batch and half the batch.
+        expected, between one pick per batch (one per ten labels for batches
+        smaller than ten) and half the batch.
     self_training : SelfTraining, "auto" or None, default="auto"
         Pseudo-labels for the model that predicts; ``"auto"`` is
         ``SelfTraining()`` (threshold 0.95), None turns it off.
@@ -218,8 +221,13 @@ class AdaptiveSampler(
             return float(self.exploration)
         excess, n = self._evidence
         share = max(excess, 0.0) / (n + 1.0)
-        lowest = min(1.0 / max(self.batch_size, 1), 0.5)
-        return float(np.clip(share, lowest, 0.5))
+        return float(np.clip(share, self._lowest_share(), 0.5))
+
+    def _lowest_share(self):
+        # Evidence keeps coming: one exploration pick per batch, or per ten
+        # labels where batches are smaller (with batches of one, one pick
+        # per batch would be all of them).
+        return min(1.0 / max(self.batch_size, 1), _LOWEST_SHARE)
 
     def _split(self, k):
         share = self._share()
