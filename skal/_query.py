@@ -13,6 +13,7 @@ from skal._data import n_rows
 from skal._pool import check_positions
 from skal._random import KeyStream
 from skal._scan import (
+    FiniteScores,
     PoolPositions,
     check_dask_pool,
     is_dask_array,
@@ -70,11 +71,19 @@ class PoolScanMixin:
         """``score_at(rows, start)``, on a copy without the remembered data
         when the work leaves this process."""
         if not is_distributed(self.n_jobs, pool.source):
-            return self._score_at
-        view = copy.copy(self)
-        view._pool = self._pool.without_data()
-        view._space = None
-        return view._score_at
+            score_at = self._score_at
+        else:
+            view = copy.copy(self)
+            view._pool = self._pool.without_data()
+            view._space = None
+            score_at = view._score_at
+        return FiniteScores(score_at) if self._scores_finite() else score_at
+
+    def _scores_finite(self):
+        """Whether :meth:`_score` gives finite scores by construction (a
+        measure that keeps validated probabilities finite), so that the scan
+        need not check them again."""
+        return False
 
     def _query_pool(self, X, exclude):
         if X is None:

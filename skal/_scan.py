@@ -29,6 +29,7 @@ from skal.selection import check_scores, chunk_rows, top_k_keyed
 
 __all__ = [
     "QUERY_WORKING_MEMORY",
+    "FiniteScores",
     "PoolPositions",
     "candidate_rows",
     "check_dask_pool",
@@ -142,10 +143,29 @@ def is_distributed(n_jobs, source):
     return is_dask_array(source) or effective_n_jobs(n_jobs) != 1
 
 
-def _checked(scores, n_rows):
-    # +inf is a score (a sample infinitely far from every labeled one); the
-    # measures refuse the invalid model outputs that would produce one.
-    scores = check_scores(scores, allow_inf=True)
+class FiniteScores:
+    """A scorer whose scores are finite by construction (margins of
+    probabilities that were validated while they were scored), so the scan
+    does not check them a second time; only their number is checked.
+
+    Any other scorer, a wrapper around this one included (density
+    weighting), has its scores checked.
+    """
+
+    def __init__(self, score_at):
+        self.score_at = score_at
+
+    def __call__(self, rows, start):
+        return self.score_at(rows, start)
+
+
+def _checked(score_at, rows, start, n_rows):
+    """``score_at(rows, start)``, checked."""
+    scores = score_at(rows, start)
+    if not isinstance(score_at, FiniteScores):
+        # +inf is a score (a sample infinitely far from every labeled one);
+        # the measures refuse the invalid model outputs that would produce one.
+        scores = check_scores(scores, allow_inf=True)
     if scores.shape[0] != n_rows:
         raise ValueError(
             f"The learner returned {scores.shape[0]} scores for a chunk of "
@@ -163,10 +183,24 @@ def _local_top_k(score_at, rows, start, k, keys, chunk_size):
     best_keys = np.empty(0)
     for batch in gen_batches(n, max(int(chunk_size), 1)):
         lo, hi = start + batch.start, start + batch.stop
-        scores = _checked(score_at(take_rows(rows, batch), lo), hi - lo)
-        idx = np.concatenate([best_idx, np.arange(lo, hi)])
+        scores = _checked(score_at, take_rows(rows, batch), lo, hi - lo)
+        # Every chunk draws its own keys, whatever it keeps of them: the keys
+        # stay a function of the positions.
+        chunk_keys = keys.draw(lo, hi - lo)
+        if 0 < k == best_idx.shape[0]:
+            # A sample below the k-th kept score cannot enter the batch; one
+            # tied with it can, by its key. Only those are merged, in their
+            # order, so the merge sees what it saw with the whole chunk less
+            # rows it would not keep.
+            hit = np.flatnonzero(scores >= best_scores[-1])
+            if hit.shape[0] == 0:
+                continue
+            idx, scores, chunk_keys = hit + lo, scores[hit], chunk_keys[hit]
+        else:
+            idx = np.arange(lo, hi)
+        idx = np.concatenate([best_idx, idx])
         scores = np.concatenate([best_scores, scores])
-        all_keys = np.concatenate([best_keys, keys.draw(lo, hi - lo)])
+        all_keys = np.concatenate([best_keys, chunk_keys])
         keep = top_k_keyed(scores, all_keys, k)
         best_idx, best_scores, best_keys = idx[keep], scores[keep], all_keys[keep]
     return best_idx, best_scores, best_keys
@@ -174,7 +208,7 @@ def _local_top_k(score_at, rows, start, k, keys, chunk_size):
 
 def _local_scores(score_at, rows, start, chunk_size):
     return _local_map(
-        lambda chunk, lo: _checked(score_at(chunk, lo), n_rows(chunk)),
+        lambda chunk, lo: _checked(score_at, chunk, lo, n_rows(chunk)),
         rows,
         start,
         chunk_size,
@@ -333,16 +367,23 @@ def _dask_map(local, score_at, X, candidates, chunk_size, block, *extra):
     import dask
 
     X = check_dask_pool(X)
-    positions = np.asarray(candidates)
+    # Increasing positions, as many as the rows: every row, in order (a new
+    # pool's PoolPositions), which is never materialised here: an arange of
+    # the pool would be 8 bytes a row in the client.
+    every_row = candidates.shape[0] == X.shape[0]
     if block > 1:
-        if positions.shape[0] != X.shape[0]:
-            X = X[positions]
+        if not every_row:
+            X = X[np.asarray(candidates)]
         X = X.rechunk({0: _aligned_chunks(X.chunks[0], block)})
-        positions = np.arange(X.shape[0])
+        every_row = True
     blocks = X.to_delayed().reshape(-1)
     offsets = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.intp)
-    # Candidates [bounds[b], bounds[b + 1]) fall in block b.
-    bounds = np.searchsorted(positions, offsets)
+    if every_row:
+        bounds = offsets
+    else:
+        positions = np.asarray(candidates)
+        # Candidates [bounds[b], bounds[b + 1]) fall in block b.
+        bounds = np.searchsorted(positions, offsets)
     # One delayed scorer shared by every task: the fitted model travels to
     # each worker once, not once per block.
     scorer = dask.delayed(score_at)

@@ -37,7 +37,7 @@ from skal._pipeline import final_step
 from skal._random import stream
 from skal._scan import scan_top_k
 from skal.base import BaseActiveLearner
-from skal.scoring import MEASURES, check_proba
+from skal.scoring import MEASURES
 from skal.selection import (
     cluster_diverse,
     kcenter_greedy,
@@ -196,12 +196,14 @@ class AdaptiveSampler(
     def _score(self, X):
         model = self.estimator_
         classes = getattr(model, "classes_", None)
-        proba = check_proba(
+        return MEASURES["margin"].score(
             model.predict_proba(X),
             n_classes=None if classes is None else len(classes),
             source=f"{type(final_step(model)).__name__}.predict_proba",
         )
-        return MEASURES["margin"].core(proba)
+
+    def _scores_finite(self):
+        return True
 
     def _score_upper(self):
         return 1.0

@@ -10,7 +10,7 @@ from skal._docs import fill_doc
 from skal._mixins import DeclaredClassesMixin, DiverseBatchMixin, WarmStartMixin
 from skal._pipeline import final_step
 from skal.base import BaseActiveLearner
-from skal.scoring import Measure, check_proba, get_measure, measures_for
+from skal.scoring import Measure, get_measure, measures_for
 from skal.self_training import SelfTrainingMixin
 
 __all__ = ["UncertaintySamplingClassifier", "UncertaintySamplingRegressor"]
@@ -153,12 +153,14 @@ class UncertaintySamplingClassifier(
     def _score(self, X):
         model = self.estimator_
         classes = getattr(model, "classes_", None)
-        proba = check_proba(
+        return self._measure.score(
             model.predict_proba(X),
             n_classes=None if classes is None else len(classes),
             source=f"{type(final_step(model)).__name__}.predict_proba",
         )
-        return self._measure.core(proba)
+
+    def _scores_finite(self):
+        return self._measure.finite
 
     def _score_upper(self):
         return self._measure.upper(len(self.classes_), None)

@@ -4,7 +4,7 @@
 import numpy as np
 from scipy.special import entr, rel_entr
 
-from skal.scoring._checks import check_proba
+from skal.scoring._checks import PROBA_ATOL, check_proba
 
 __all__ = [
     "committee_variance",
@@ -27,6 +27,23 @@ __all__ = [
 _TOP_TWO_BLOCK = 8192
 
 
+def _top_two_block(block, top, runner_up, tmp, total=None):
+    """Largest and second largest of each row of ``block`` (2 classes or
+    more) into ``top`` and ``runner_up``; with ``total``, the row sums too,
+    accumulated one class column at a time while the block is in cache."""
+    np.maximum(block[:, 0], block[:, 1], out=top)
+    np.minimum(block[:, 0], block[:, 1], out=runner_up)
+    if total is not None:
+        np.add(block[:, 0], block[:, 1], out=total)
+    for column in range(2, block.shape[1]):
+        value = block[:, column]
+        np.minimum(top, value, out=tmp)
+        np.maximum(runner_up, tmp, out=runner_up)
+        np.maximum(top, value, out=top)
+        if total is not None:
+            np.add(total, value, out=total)
+
+
 def top_two(proba):
     """Largest and second largest probability of each row."""
     n_samples, n_classes = proba.shape
@@ -38,20 +55,83 @@ def top_two(proba):
     # values; blocks of rows keep those passes in cache.
     first = np.empty(n_samples)
     second = np.empty(n_samples)
-    low = np.empty(min(n_samples, _TOP_TWO_BLOCK))
+    tmp = np.empty(min(n_samples, _TOP_TWO_BLOCK))
     for start in range(0, n_samples, _TOP_TWO_BLOCK):
-        block = proba[start : start + _TOP_TWO_BLOCK]
-        top = first[start : start + _TOP_TWO_BLOCK]
-        runner_up = second[start : start + _TOP_TWO_BLOCK]
-        np.maximum(block[:, 0], block[:, 1], out=top)
-        np.minimum(block[:, 0], block[:, 1], out=runner_up)
-        tmp = low[: top.shape[0]]
-        for column in range(2, n_classes):
-            value = block[:, column]
-            np.minimum(top, value, out=tmp)
-            np.maximum(runner_up, tmp, out=runner_up)
-            np.maximum(top, value, out=top)
+        stop = min(start + _TOP_TWO_BLOCK, n_samples)
+        _top_two_block(
+            proba[start:stop],
+            first[start:stop],
+            second[start:stop],
+            tmp[: stop - start],
+        )
     return first, second
+
+
+def _sum_slack(n_classes):
+    """How far a row sum accumulated one class column at a time can be from
+    numpy's ``sum(axis=-1)`` of the same row, for rows that
+    :func:`~skal.scoring.check_proba` could accept.
+
+    Any order of summing ``K`` floats is within ``(K - 1) u sum|x|`` of the
+    exact sum (``u`` the unit roundoff, half of ``eps``), so two orders are
+    within ``K eps sum|x|``; a row whose sum is within the tolerance and whose
+    values are ``>= -tol`` has ``sum|x| <= 1 + (2K + 1) tol``. Twice that, to
+    spare the proof: about 4e-15 for 10 classes.
+    """
+    eps = np.finfo(float).eps
+    return 2.0 * n_classes * eps * (1.0 + (2 * n_classes + 1) * PROBA_ATOL)
+
+
+def checked_margin_core(proba, *, n_classes=None, source="proba"):
+    """:func:`~skal.scoring.check_proba` then :func:`margin_core`, in one pass.
+
+    The same decisions, errors and margins (to the bit) as
+    ``margin_core(check_proba(proba, n_classes=n_classes, source=source))``,
+    in about half the passes over the probabilities: the row sums are
+    accumulated inside the top-two passes and the minimum is taken per block,
+    while each block of rows is in cache, and the margin is computed in
+    place. Where a block's sums are not within the tolerance by more than the
+    rounding difference between this summation order and numpy's
+    (:func:`_sum_slack`), or its minimum is below ``-PROBA_ATOL``,
+    ``check_proba`` itself judges the whole chunk: it accepts it (the margins
+    stand) or raises its own error.
+    """
+    proba = np.asarray(proba, dtype=float)
+    k = proba.shape[-1] if proba.ndim else 0
+    if (
+        proba.ndim != 2
+        or proba.shape[0] == 0
+        or k < 2
+        or (n_classes is not None and k != n_classes)
+    ):
+        # Shapes check_proba refuses, no rows, one class: the plain path.
+        return margin_core(check_proba(proba, n_classes=n_classes, source=source))
+    n_samples = proba.shape[0]
+    bound = PROBA_ATOL - _sum_slack(k)
+    out = np.empty(n_samples)
+    size = min(n_samples, _TOP_TWO_BLOCK)
+    runner_up, tmp, total = np.empty(size), np.empty(size), np.empty(size)
+    doubtful = False
+    # Broken probabilities (NaN, inf, huge values) are refused by check_proba
+    # below, with its own error, not with warnings from the arithmetic.
+    with np.errstate(invalid="ignore", over="ignore"):
+        for start in range(0, n_samples, _TOP_TWO_BLOCK):
+            stop = min(start + _TOP_TWO_BLOCK, n_samples)
+            m = stop - start
+            block, top = proba[start:stop], out[start:stop]
+            _top_two_block(block, top, runner_up[:m], tmp[:m], total[:m])
+            # 1 - (first - second): margin_core's operations, in place.
+            np.subtract(top, runner_up[:m], out=top)
+            np.subtract(1.0, top, out=top)
+            if not doubtful:
+                deviation = np.abs(
+                    np.subtract(total[:m], 1.0, out=total[:m]), out=tmp[:m]
+                )
+                # Written so that NaN (which compares False) is doubtful.
+                doubtful = not (deviation.max() <= bound and block.min() >= -PROBA_ATOL)
+    if doubtful:
+        check_proba(proba, n_classes=n_classes, source=source)
+    return out
 
 
 def least_confidence(proba):
@@ -396,7 +476,12 @@ def least_confidence_core(proba):
 
 def margin_core(proba):
     first, second = top_two(proba)
-    return 1.0 - (first - second)
+    if proba.shape[1] == 1:
+        # first is a view of proba.
+        return 1.0 - (first - second)
+    # 1 - (first - second) in first's own memory: the same values.
+    np.subtract(first, second, out=first)
+    return np.subtract(1.0, first, out=first)
 
 
 def ratio_core(proba):

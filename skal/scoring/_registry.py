@@ -5,6 +5,7 @@ import numpy as np
 
 from skal.scoring._checks import check_proba
 from skal.scoring._measures import (
+    checked_margin_core,
     consensus_entropy_core,
     entropy_core,
     kl_max_disagreement_core,
@@ -63,6 +64,9 @@ class Measure:
         scores; None for an unbounded measure.
     description : str
         One line, for tables and errors.
+    finite : bool, default=False
+        Whether ``core`` gives finite scores on every input that
+        :meth:`check` accepts, so that the scores need no second check.
 
     Examples
     --------
@@ -72,9 +76,11 @@ class Measure:
     ('proba', [1.0])
     >>> float(MEASURES["entropy"].normalized([[0.5, 0.5]], n_classes=2)[0])
     1.0
+    >>> margin.score([[0.7, 0.2, 0.1]], n_classes=3, source="M.predict_proba")
+    array([0.5])
     """
 
-    def __init__(self, name, core, reads, upper=None, description=""):
+    def __init__(self, name, core, reads, upper=None, description="", *, finite=False):
         if reads not in INPUTS:
             raise ValueError(f"reads must be one of {INPUTS}, got {reads!r}.")
         self.name = name
@@ -82,6 +88,7 @@ class Measure:
         self.reads = reads
         self._upper = upper
         self.description = description
+        self.finite = bool(finite)
 
     def check(self, values, *, n_classes=None, source=None):
         """Validate ``values`` as the input this measure reads."""
@@ -101,6 +108,14 @@ class Measure:
         if self.reads == "std" and values.size and values.min() < 0:
             raise ValueError(f"{source} contains negative standard deviations.")
         return values
+
+    def score(self, values, *, n_classes=None, source=None):
+        """Validate ``values`` (:meth:`check`) and score them (``core``).
+
+        What the learners call on a model's output: the error names
+        ``source``.
+        """
+        return self.core(self.check(values, n_classes=n_classes, source=source))
 
     def __call__(self, values):
         return self.core(self.check(values))
@@ -134,6 +149,16 @@ def _registered(name):
     return MEASURES[name]
 
 
+class _Margin(Measure):
+    """The margin, whose :meth:`score` validates and scores in one pass
+    (the same decisions, errors and scores as ``core(check(values))``)."""
+
+    def score(self, values, *, n_classes=None, source=None):
+        return checked_margin_core(
+            values, n_classes=n_classes, source=source or self.reads
+        )
+
+
 def _log(n):
     return np.log(max(int(n), 1))
 
@@ -146,15 +171,25 @@ def _k_and_m(k, m):
 MEASURES = {
     m.name: m
     for m in [
-        Measure("margin", margin_core, "proba", lambda k, m: 1.0, "1 - (p(1) - p(2))"),
+        _Margin(
+            "margin",
+            margin_core,
+            "proba",
+            lambda k, m: 1.0,
+            "1 - (p(1) - p(2))",
+            finite=True,
+        ),
         Measure(
             "least_confidence",
             least_confidence_core,
             "proba",
             lambda k, m: 1.0 - 1.0 / k,
             "1 - max p",
+            finite=True,
         ),
-        Measure("ratio", ratio_core, "proba", lambda k, m: 1.0, "p(2) / p(1)"),
+        Measure(
+            "ratio", ratio_core, "proba", lambda k, m: 1.0, "p(2) / p(1)", finite=True
+        ),
         Measure("entropy", entropy_core, "proba", lambda k, m: _log(k), "entropy"),
         Measure(
             "vote_entropy",
@@ -169,6 +204,7 @@ MEASURES = {
             "vote_fractions",
             lambda k, m: 1.0 - 1.0 / _k_and_m(k, m),
             "1 - modal vote fraction",
+            finite=True,
         ),
         Measure(
             "consensus_entropy",
