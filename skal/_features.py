@@ -24,11 +24,12 @@ import warnings
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils import gen_batches
 
 from skal._data import n_rows, take_rows
 from skal._pipeline import split_final, transform_to_final
 from skal._random import stream
-from skal._scan import is_dask_array, scan_top_k
+from skal._scan import is_dask_array, scan_top_k, scoring_chunk_rows
 from skal.selection import (
     check_features,
     nearest_distances,
@@ -42,6 +43,9 @@ __all__ = [
     "FeatureSpaceMixin",
     "NearestCache",
     "RowCache",
+    "feature_chunks",
+    "nearest_in_chunks",
+    "values_in_chunks",
 ]
 
 FEATURE_SPACES = ("model", "input")
@@ -176,35 +180,56 @@ class NearestCache:
             self._key = (key, n_out)
         new = labeled_order[self._n_taken :]
         if self._nearest is None:
-            feats = _chunked(features_of, X_fit)
             centers = []
             if labeled_order.shape[0]:
                 centers.append(features_of(take_rows(X_fit, labeled_order)))
             if n_out:
                 centers.append(features_of(outside))
-            self._nearest = _min_over(feats, centers)
+            self._nearest = nearest_in_chunks(features_of, X_fit, centers)
         elif new.shape[0]:
-            feats = _chunked(features_of, X_fit)
             np.minimum(
                 self._nearest,
-                _min_over(feats, [features_of(take_rows(X_fit, new))]),
+                nearest_in_chunks(
+                    features_of, X_fit, [features_of(take_rows(X_fit, new))]
+                ),
                 out=self._nearest,
             )
         self._n_taken = labeled_order.shape[0]
         return self._nearest
 
 
-def _chunked(features_of, X):
-    return features_of(X)
+def feature_chunks(X, *, width=None):
+    """Slices of rows of ``X`` to map into a feature space a chunk at a time:
+    a pool's features never exist all at once (a Pipeline head's transform of
+    10^6 rows would be a copy of the pool)."""
+    n = n_rows(X)
+    if width is None:
+        width = X.shape[1] if getattr(X, "ndim", 1) == 2 else 64
+    return gen_batches(n, scoring_chunk_rows(n, 16 * max(int(width), 1)))
 
 
-def _min_over(feats, centers):
+def nearest_in_chunks(features_of, X, centers):
+    """Each row's distance to its nearest row of any of ``centers`` (feature
+    matrices), the rows of ``X`` mapped by ``features_of`` chunk by chunk."""
     centers = [c for c in centers if c.shape[0]]
+    out = np.full(n_rows(X), np.inf)
     if not centers:
-        return np.full(feats.shape[0], np.inf)
-    out = nearest_distances(feats, centers[0])
-    for c in centers[1:]:
-        np.minimum(out, nearest_distances(feats, c), out=out)
+        return out
+    for batch in feature_chunks(X):
+        feats = features_of(take_rows(X, batch))
+        part = out[batch]
+        for c in centers:
+            np.minimum(part, nearest_distances(feats, c), out=part)
+        out[batch] = part
+    return out
+
+
+def values_in_chunks(fn, features_of, X):
+    """``fn(features)`` of the rows of ``X``, one value per row, the rows
+    mapped by ``features_of`` chunk by chunk (a density, say)."""
+    out = np.empty(n_rows(X))
+    for batch in feature_chunks(X):
+        out[batch] = fn(features_of(take_rows(X, batch)))
     return out
 
 

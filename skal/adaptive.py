@@ -31,7 +31,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skal._data import take_rows
 from skal._docs import fill_doc
-from skal._features import FEATURE_SPACES
+from skal._features import FEATURE_SPACES, values_in_chunks
 from skal._mixins import DeclaredClassesMixin, GeometryMixin, WarmStartMixin
 from skal._pipeline import final_step
 from skal._random import stream
@@ -235,15 +235,19 @@ class AdaptiveSampler(
         """``k`` typical samples far from every labeled one."""
         what = "AdaptiveSampler exploration"
         nearest = self._nearest(pool, what).copy()
-        density = self._row_values(
-            "local_density",
-            lambda: local_density(
-                self._distance_features(self._pool.X, what),
-                reference=self._distance_features(
-                    take_rows(self._pool.X, _spread(self._pool.n)), what
-                ),
-            ),
-        )
+
+        def features(rows):
+            return self._distance_features(rows, what)
+
+        def pool_density():
+            reference = features(take_rows(self._pool.X, _spread(self._pool.n)))
+            return values_in_chunks(
+                lambda f: local_density(f, reference=reference),
+                features,
+                self._pool.X,
+            )
+
+        density = self._row_values("local_density", pool_density)
         if pool.remembered:
             density = density[pool.candidates]
         else:
@@ -263,6 +267,9 @@ class AdaptiveSampler(
             random_state=stream(self._seed, "select", self._round, 2),
         )
         return pos
+
+    def _distance_space_fixed(self):
+        return True
 
     def _distance_features(self, rows, what):
         # A space that does not move with the model, so that the distances to

@@ -10,7 +10,9 @@ cluster diversity and representatives, is the only model used).
 - Density: :func:`information_density`, :func:`local_density` and
   :func:`density_weighted` weighting.
 - Label-free representatives (cold start): :func:`representatives`,
-  :func:`kmeans_representatives`, :func:`typiclust`.
+  :func:`kmeans_representatives`, :func:`typiclust`; a clustering fitted
+  once and covered query after query: :func:`kmeans_clusters`,
+  :func:`cover_clusters`.
 
 Memory: the diversity selectors keep one running vector of nearest distances
 and compute distances to one new pick at a time; nothing builds an
@@ -27,6 +29,8 @@ from skal.selection._distances import check_features, nearest_distances
 from skal.selection._diversity import cluster_diverse, kcenter_greedy, ranked_batch
 from skal.selection._representatives import (
     REPRESENTATIVE_METHODS,
+    cover_clusters,
+    kmeans_clusters,
     kmeans_representatives,
     representatives,
     typiclust,
@@ -46,9 +50,11 @@ __all__ = [
     "chunk_rows",
     "chunked_top_k",
     "cluster_diverse",
+    "cover_clusters",
     "density_weighted",
     "information_density",
     "kcenter_greedy",
+    "kmeans_clusters",
     "kmeans_representatives",
     "local_density",
     "nearest_distances",
