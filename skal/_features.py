@@ -31,7 +31,9 @@ from skal._pipeline import split_final, transform_to_final
 from skal._random import stream
 from skal._scan import is_dask_array, scan_top_k, scoring_chunk_rows
 from skal.selection import (
+    LinearRows,
     check_features,
+    local_density,
     nearest_distances,
     reference_rows,
     representatives,
@@ -129,6 +131,82 @@ class FeatureSpace:
     def bind_model(self, estimator):
         """The trained model a callable space reads."""
         self._estimator_for_callable = estimator
+
+    def linear_rows(self, X, *, model_ready):
+        """The rows of ``X`` (the data given to ``fit``) in this space as
+        :class:`~skal.selection.LinearRows`, or None.
+
+        Possible where the space is the input itself or a Pipeline head that
+        is affine (scalers, PCA...), fitted on the pool, and ``X`` is a
+        finite float matrix: selectors then measure distances over the whole
+        pool without a transformed copy of it. Computed once per fit.
+        """
+        if self.follows_model and model_ready:
+            return None
+        cached = getattr(self, "_linear", None)
+        if cached is not None and cached[0] is X:
+            return cached[1]
+        rows = _linear_rows(self._heads, X)
+        self._linear = (X, rows)
+        return rows
+
+
+def _finite_float_matrix(X):
+    if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind == "f"):
+        return False
+    return all(np.isfinite(X[batch]).all() for batch in feature_chunks(X))
+
+
+def _linear_rows(heads, X):
+    """LinearRows of ``X`` through ``heads`` (None: the identity), or None
+    when the heads are not affine on this data."""
+    if not _finite_float_matrix(X):
+        return None
+    if not heads:
+        return LinearRows(X)
+    A = _affine_part(heads, X)
+    return None if A is None else LinearRows(X, A)
+
+
+#: Pipeline heads are probed for affinity on the identity of this many input
+#: columns at most (the probe is a d x d matrix).
+_MAX_PROBED_COLUMNS = 4096
+
+
+def _affine_part(heads, X):
+    """``A`` if ``heads(x) = A x + b`` on the rows of ``X``, else None.
+
+    The map is read off the unit vectors (``f(e_i) - f(0)``) and checked on
+    64 evenly spaced rows of ``X``: scalers and PCA pass, anything that
+    clips, normalises rows or expands features fails and is used as a
+    transform.
+    """
+    d = X.shape[1]
+    if d > _MAX_PROBED_COLUMNS:
+        return None
+
+    def transform(rows):
+        for head in heads:
+            rows = head.transform(rows)
+        rows = rows.toarray() if hasattr(rows, "toarray") else np.asarray(rows)
+        return rows.astype(float, copy=False)
+
+    sample = X[reference_rows(X.shape[0], 64)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probe = transform(np.vstack([np.zeros((1, d)), np.eye(d)]))
+            mapped = transform(sample)
+    except Exception:  # noqa: BLE001 - any failure: not usable as a linear map
+        return None
+    if probe.ndim != 2 or mapped.shape != (sample.shape[0], probe.shape[1]):
+        return None
+    offset = probe[0]
+    A = (probe[1:] - offset).T
+    scale = max(float(np.abs(mapped).max()), 1.0)
+    if not np.allclose(sample @ A.T + offset, mapped, rtol=1e-7, atol=1e-9 * scale):
+        return None
+    return A
 
 
 class RowCache:
@@ -270,6 +348,10 @@ class FeatureSpaceMixin:
             )
             return pool.candidates[pos], np.zeros(k)
         what = f"cold_start={self.cold_start!r}"
+        if self.cold_start in ("kcenter", "density") and pool.remembered:
+            picked = self._cold_start_over_pool(pool, k, what)
+            if picked is not None:
+                return picked, np.zeros(k)
         feats = self._features(take_rows(pool.source, pool.candidates), what)
         labeled = self._labeled_features(what)
         pos = representatives(
@@ -280,6 +362,42 @@ class FeatureSpaceMixin:
             random_state=stream(self._seed, "cold_start", self._round),
         )
         return pool.candidates[pos], np.zeros(k)
+
+    def _cold_start_over_pool(self, pool, k, what):
+        """A k-center cold start over the rows of the data given to fit,
+        through the (linear) space: no copy of the pool's features; None if
+        the space is not linear."""
+        space = self._space_for()
+        rows = space.linear_rows(self._pool.X, model_ready=False)
+        if rows is None:
+            return None
+
+        def features_of(X):
+            return space.features(X, model_ready=False, what=what)
+
+        labeled = self._labeled_features(what)
+        nearest = nearest_in_chunks(
+            features_of, self._pool.X, [] if labeled is None else [labeled]
+        )
+        density = None
+        if self.cold_start == "density":
+            reference = density_reference(features_of, self._pool.X)
+            density = values_in_chunks(
+                lambda f: local_density(f, reference=reference),
+                features_of,
+                self._pool.X,
+            )
+        available = np.zeros(self._pool.n, dtype=bool)
+        available[pool.candidates] = True
+        return representatives(
+            rows,
+            k,
+            method=self.cold_start,
+            nearest=nearest,
+            density=density,
+            available=available,
+            random_state=stream(self._seed, "cold_start", self._round),
+        )
 
     def _space_for(self):
         if (

@@ -115,6 +115,38 @@ class GeometryMixin:
         """Rows in the space distances are measured in."""
         return self._features(rows, what)
 
+    def _distance_rows(self):
+        """The data given to fit in the distance space as
+        :class:`~skal.selection.LinearRows` (no transformed copy), or None
+        where the space follows the model or is not linear."""
+        if not self._distance_space_fixed():
+            return None
+        return self._space_for().linear_rows(self._pool.X, model_ready=False)
+
+    def _whole_pool(self, pool):
+        """``(rows, available)`` to select among the candidates as rows of
+        the data given to fit, without copying them out; None if that
+        cannot be done."""
+        if not pool.remembered:
+            return None
+        rows = self._distance_rows()
+        if rows is None:
+            return None
+        available = np.zeros(self._pool.n, dtype=bool)
+        available[pool.candidates] = True
+        return rows, available
+
+    def _nearest_all(self, what):
+        """Every remembered row's distance to its nearest labeled sample (the
+        cached vector itself: selectors copy it)."""
+        return self._geometry()["nearest"].get(
+            self._space_key(),
+            lambda rows: self._distance_features(rows, what),
+            self._pool.X,
+            self._pool.order,
+            self._pool.X_outside,
+        )
+
     def _nearest(self, pool, what, positions=None):
         """The distance of each candidate (or of the candidates at
         ``positions``) to its nearest labeled sample.
@@ -203,6 +235,23 @@ class DiverseBatchMixin(GeometryMixin):
                 n_jobs=self.n_jobs,
                 block=self._scan_block,
             )
+            whole = self._whole_pool(pool)
+            if whole is not None:
+                # Over the rows of the data given to fit: distances through
+                # the (linear) space, no copy of the candidates' features.
+                rows, available = whole
+                full = np.zeros(self._pool.n)
+                full[pool.candidates] = scores
+                picked = ranked_batch(
+                    full,
+                    rows,
+                    k,
+                    nearest=self._nearest_all(what),
+                    n_labeled=self.n_labeled_,
+                    available=available,
+                    random_state=rng,
+                )
+                return picked, full[picked]
             feats = self._features(take_rows(pool.source, pool.candidates), what)
             pos = ranked_batch(
                 scores,

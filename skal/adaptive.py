@@ -234,7 +234,7 @@ class AdaptiveSampler(
     def _explore(self, pool, k, exclude):
         """``k`` typical samples far from every labeled one."""
         what = "AdaptiveSampler exploration"
-        nearest = self._nearest(pool, what).copy()
+        rng = stream(self._seed, "select", self._round, 2)
 
         def features(rows):
             return self._distance_features(rows, what)
@@ -247,26 +247,43 @@ class AdaptiveSampler(
                 self._pool.X,
             )
 
-        density = self._row_values("local_density", pool_density)
+        whole = self._whole_pool(pool)
+        if whole is not None:
+            # Over the rows of the data given to fit: no copy of the pool's
+            # features.
+            rows, available = whole
+            nearest = self._nearest_all(what).copy()
+            density = self._row_values("local_density", pool_density)
+            # This round's uncertain picks count as covered already.
+            for row in pool.candidates[exclude]:
+                np.minimum(nearest, rows.distances_to(row), out=nearest)
+            picked = kcenter_greedy(
+                rows,
+                k,
+                nearest=nearest,
+                scores=density,
+                weights=density,
+                available=available,
+                random_state=rng,
+            )
+            return np.searchsorted(pool.candidates, picked)
+        nearest = self._nearest(pool, what).copy()
+        feats = features(take_rows(pool.source, pool.candidates))
         if pool.remembered:
+            density = self._row_values("local_density", pool_density)
             density = density[pool.candidates]
         else:
-            density = local_density(
-                self._distance_features(take_rows(pool.source, pool.candidates), what)
-            )
-        feats = self._distance_features(take_rows(pool.source, pool.candidates), what)
+            density = local_density(feats, reference=feats[_spread(feats.shape[0])])
         if exclude.size:
-            # This round's uncertain picks count as covered already.
             np.minimum(nearest, nearest_distances(feats, feats[exclude]), out=nearest)
-        pos = kcenter_greedy(
+        return kcenter_greedy(
             feats,
             k,
             nearest=nearest,
             scores=density,
             weights=density,
-            random_state=stream(self._seed, "select", self._round, 2),
+            random_state=rng,
         )
-        return pos
 
     def _distance_space_fixed(self):
         return True

@@ -9,12 +9,18 @@ labels are very few.
 """
 
 import numpy as np
+from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils._param_validation import StrOptions
 
 from skal._data import n_rows, take_rows
 from skal._delegation import follow_estimator_type
 from skal._docs import fill_doc
-from skal._features import FEATURE_SPACES, density_reference, values_in_chunks
+from skal._features import (
+    FEATURE_SPACES,
+    density_reference,
+    feature_chunks,
+    values_in_chunks,
+)
 from skal._mixins import DeclaredClassesMixin, GeometryMixin
 from skal._random import stream
 from skal.base import BaseActiveLearner
@@ -24,6 +30,7 @@ from skal.selection import (
     kmeans_clusters,
     local_density,
     nearest_distances,
+    reference_rows,
     representatives,
 )
 from skal.self_training import SelfTrainingMixin
@@ -31,8 +38,10 @@ from skal.self_training import SelfTrainingMixin
 __all__ = ["RepresentativeSampler"]
 
 # method="kmeans" clusters the pool once; labeling every row of n_samples x
-# n_clusters costs the most, so the clusters are capped.
+# n_clusters costs the most, so the clusters are capped, and k-means fits on
+# at most this many rows (a uniform spread of a larger pool).
 _MAX_CLUSTERS = 1000
+_MAX_CLUSTERED_ROWS = 100_000
 
 
 @fill_doc
@@ -50,7 +59,8 @@ class RepresentativeSampler(
     - ``"kmeans"``: one sample per k-means cluster, the one nearest its
       centroid (Nguyen & Smeulders' pre-clustering). The pool is clustered
       once per fit, into as many clusters as the ``budget`` (``10 *
-      batch_size`` without one, at most 1000); each pick goes to the cluster
+      batch_size`` without one, at most 1000; k-means fits on at most
+      10^5 evenly spaced rows of a larger pool); each pick goes to the cluster
       whose centroid is farthest from the labeled and picked samples,
       weighted by the cluster's size (:func:`skal.selection.cover_clusters`),
       so every query reuses the clustering and the labels steer it;
@@ -197,18 +207,23 @@ class RepresentativeSampler(
     def _distance_features(self, rows, what):
         return self._features_of(rows)
 
-    def _density(self, pool):
-        reference = density_reference(self._features_of, self._pool.X)
-        if pool.remembered:
-            density = self._row_values(
-                "local_density",
-                lambda: values_in_chunks(
-                    lambda f: local_density(f, reference=reference),
-                    self._features_of,
-                    self._pool.X,
-                ),
+    def _pool_density(self):
+        """The local density of every row given to fit, computed once."""
+
+        def compute():
+            reference = density_reference(self._features_of, self._pool.X)
+            return values_in_chunks(
+                lambda f: local_density(f, reference=reference),
+                self._features_of,
+                self._pool.X,
             )
-            return density[pool.candidates]
+
+        return self._row_values("local_density", compute)
+
+    def _density(self, pool):
+        if pool.remembered:
+            return self._pool_density()[pool.candidates]
+        reference = density_reference(self._features_of, self._pool.X)
         return local_density(
             self._features_of(take_rows(pool.source, pool.candidates)),
             reference=reference,
@@ -222,15 +237,28 @@ class RepresentativeSampler(
         return min(max(wanted, self.batch_size), _MAX_CLUSTERS)
 
     def _clusters(self):
-        """The k-means clustering of the data given to fit, fitted once."""
-        return self._row_values(
-            "kmeans",
-            lambda: kmeans_clusters(
-                self._features_of(self._pool.X),
+        """The k-means clustering of the data given to fit, fitted once: on
+        at most ``_MAX_CLUSTERED_ROWS`` evenly spaced rows, every row then
+        assigned to its nearest centroid a chunk at a time (a pool's
+        features never exist all at once)."""
+
+        def compute():
+            X = self._pool.X
+            sample = reference_rows(self._pool.n, _MAX_CLUSTERED_ROWS)
+            _, _, centers = kmeans_clusters(
+                self._features_of(take_rows(X, sample)),
                 self._n_clusters(),
                 random_state=stream(self._seed, "select", 0, 1),
-            ),
-        )
+            )
+            clusters = np.empty(self._pool.n, dtype=np.intp)
+            dist = np.empty(self._pool.n)
+            for batch in feature_chunks(X):
+                clusters[batch], dist[batch] = pairwise_distances_argmin_min(
+                    self._features_of(take_rows(X, batch)), centers
+                )
+            return clusters, dist, centers
+
+        return self._row_values("kmeans", compute)
 
     def _centers_nearest(self, centers):
         """Each centroid's distance to its nearest labeled sample, updated
@@ -279,6 +307,26 @@ class RepresentativeSampler(
         if self.method == "kmeans" and pool.remembered:
             pos = self._cover(pool, k)
             return pool.candidates[pos], self._density(pool)[pos]
+        whole = self._whole_pool(pool) if self.method != "typiclust" else None
+        if whole is not None:
+            # k-center over the rows of the data given to fit, through the
+            # (linear) space: no copy of the pool's features.
+            rows, available = whole
+            nearest = self._nearest_all(self._what())
+            density = None
+            if self.method == "density":
+                density = self._pool_density()
+            picked = representatives(
+                rows,
+                k,
+                method=self.method,
+                nearest=nearest,
+                density=density,
+                available=available,
+                random_state=stream(self._seed, "select", self._round),
+            )
+            values = nearest if self.method == "kcenter" else density
+            return picked, values[picked]
         feats = self._features_of(take_rows(pool.source, pool.candidates))
         nearest = None
         labeled = None

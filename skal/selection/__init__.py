@@ -16,7 +16,11 @@ cluster diversity and representatives, is the only model used).
 
 Memory: the diversity selectors keep one running vector of nearest distances
 and compute distances to one new pick at a time; nothing builds an
-``n_samples x n_samples`` (or ``n_samples x k``) matrix.
+``n_samples x n_samples`` (or ``n_samples x k``) matrix. Given
+:class:`LinearRows`, they measure distances through a linear map (an affine
+Pipeline head) without forming the mapped rows, and an ``available`` mask
+lets them select among some rows of a larger matrix (the unlabeled rows of
+the data given to ``fit``) without copying those rows out.
 """
 
 from skal.selection._density import (
@@ -25,7 +29,7 @@ from skal.selection._density import (
     local_density,
     reference_rows,
 )
-from skal.selection._distances import check_features, nearest_distances
+from skal.selection._distances import LinearRows, check_features, nearest_distances
 from skal.selection._diversity import cluster_diverse, kcenter_greedy, ranked_batch
 from skal.selection._representatives import (
     REPRESENTATIVE_METHODS,
@@ -45,6 +49,7 @@ from skal.selection._topk import (
 
 __all__ = [
     "REPRESENTATIVE_METHODS",
+    "LinearRows",
     "check_features",
     "check_scores",
     "chunk_rows",

@@ -8,6 +8,7 @@ import numpy as np
 from skal._random import as_generator, draw_seed
 from skal.selection._density import local_density
 from skal.selection._distances import (
+    LinearRows,
     argmax_keyed,
     check_features,
     distances_to,
@@ -282,6 +283,7 @@ def typiclust(
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import pairwise_distances
+    from sklearn.utils import gen_batches
 
     from skal._data import stack_rows
     from skal.selection._distances import check_centers, check_k
@@ -309,13 +311,17 @@ def typiclust(
         ref = members
         if ref.shape[0] > 1000:
             ref = np.sort(rng.choice(members, 1000, replace=False))
-        D = pairwise_distances(X[members], X[ref])
         kk = min(int(n_neighbors), ref.shape[0] - 1)
-        if kk >= 1:
-            D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
-            typicality[members] = -D.mean(axis=1)
-        else:
+        if kk < 1:
             typicality[members] = 0.0
+            continue
+        X_ref = X[ref]
+        # A chunk of members at a time: a cluster of 10^5 rows against 1000
+        # references would be a gigabyte at once.
+        for batch in gen_batches(members.shape[0], 4096):
+            D = pairwise_distances(X[members[batch]], X_ref)
+            D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
+            typicality[members[batch]] = -D.mean(axis=1)
     available = np.ones(n, dtype=bool)
     left = size.copy()
     chosen = np.empty(k, dtype=np.intp)
@@ -343,6 +349,7 @@ def representatives(
     X_labeled=None,
     nearest=None,
     density=None,
+    available=None,
     metric="euclidean",
     random_state=None,
 ):
@@ -377,6 +384,9 @@ def representatives(
     density : array-like of shape (n_samples,), default=None
         Precomputed :func:`local_density` of ``X`` for "density" (a learner
         caches it across rounds); computed if None.
+    available : array-like of bool of shape (n_samples,), default=None
+        For "kcenter" and "density": the rows that may be picked (see
+        :func:`kcenter_greedy`); ``X`` may then be :class:`LinearRows`.
     metric : str, default="euclidean"
         Distance for "kcenter" and "density" (k-means is Euclidean).
     random_state : int, Generator or None
@@ -406,7 +416,13 @@ def representatives(
     rng = as_generator(random_state)
     if method == "kcenter":
         return kcenter_greedy(
-            X, k, X_labeled=X_labeled, nearest=nearest, metric=metric, random_state=rng
+            X,
+            k,
+            X_labeled=X_labeled,
+            nearest=nearest,
+            available=available,
+            metric=metric,
+            random_state=rng,
         )
     if method == "typiclust":
         return typiclust(X, k, X_labeled=X_labeled, random_state=rng)
@@ -415,8 +431,11 @@ def representatives(
             check_features(X, what="kmeans"), k, random_state=rng
         )
     if method == "density":
-        X = check_features(X, what="density selection")
+        if not isinstance(X, LinearRows):
+            X = check_features(X, what="density selection")
         if density is None:
+            if isinstance(X, LinearRows):
+                raise ValueError("method='density' on LinearRows needs density.")
             density = local_density(X, metric=metric, random_state=rng)
         return kcenter_greedy(
             X,
@@ -425,6 +444,7 @@ def representatives(
             nearest=nearest,
             scores=density,
             weights=density,
+            available=available,
             metric=metric,
             random_state=rng,
         )
