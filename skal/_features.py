@@ -55,18 +55,48 @@ FEATURE_SPACES = ("model", "input")
 
 def _fit_unsupervised(heads, X):
     """The Pipeline head fitted on ``X`` without labels, or None if it needs
-    labels (or fails on this data)."""
+    labels (or fails on this data).
+
+    Steps with ``partial_fit`` (the scalers, IncrementalPCA) learn from the
+    pool a chunk of rows at a time, each chunk mapped through the steps
+    before: fitting a scaler on 10^6 rows would otherwise allocate a copy of
+    the pool (its variance pass). A step without ``partial_fit`` is fitted on
+    the whole (transformed) pool.
+    """
     fitted = []
-    for head in heads:
-        head = clone(head)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                X = head.fit_transform(X)
-        except (TypeError, ValueError):
-            return None
-        fitted.append(head)
+    chunked = _chunkable(X)
+    Xt = X
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for position, head in enumerate(heads):
+                head = clone(head)
+                if chunked and hasattr(head, "partial_fit"):
+                    for batch in feature_chunks(X):
+                        head.partial_fit(_through(fitted, take_rows(X, batch)))
+                else:
+                    if chunked:
+                        # The steps before learnt in chunks: their output now
+                        # exists once, for a step that needs all of it.
+                        Xt, chunked = _through(fitted, X), False
+                    if position == len(heads) - 1:
+                        head.fit(Xt)
+                    else:
+                        Xt = head.fit_transform(Xt)
+                fitted.append(head)
+    except (TypeError, ValueError):
+        return None
     return fitted
+
+
+def _chunkable(X):
+    return isinstance(X, np.ndarray) and X.ndim == 2 or hasattr(X, "tocsr")
+
+
+def _through(heads, X):
+    for head in heads:
+        X = head.transform(X)
+    return X
 
 
 class FeatureSpace:
