@@ -64,6 +64,7 @@ def _fit_unsupervised(heads, X):
     the whole (transformed) pool.
     """
     fitted = []
+    heads = _steps(heads)
     chunked = _chunkable(X)
     Xt = X
     try:
@@ -87,6 +88,19 @@ def _fit_unsupervised(heads, X):
     except (TypeError, ValueError):
         return None
     return fitted
+
+
+def _steps(heads):
+    """The transformers of ``heads``, Pipelines opened into their steps."""
+    from sklearn.pipeline import Pipeline
+
+    out = []
+    for head in heads:
+        if isinstance(head, Pipeline):
+            out += _steps([step for _, step in head.steps])
+        elif head is not None and head != "passthrough":
+            out.append(head)
+    return out
 
 
 def _chunkable(X):
