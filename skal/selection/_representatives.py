@@ -242,7 +242,9 @@ def typiclust(
     neighbours within the cluster. With few labels, typical samples of
     every region beat uncertain ones: the model cannot yet tell where it is
     uncertain. Distances in a cluster are measured against at most 1000 of
-    its members, so memory stays bounded.
+    its members, a chunk of members at a time, and k-means learns from at
+    most 10^5 evenly spaced rows of a larger pool, so memory stays bounded
+    (beyond the features given).
 
     Parameters
     ----------
@@ -282,10 +284,11 @@ def typiclust(
 
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.metrics import pairwise_distances
+    from sklearn.metrics import pairwise_distances, pairwise_distances_argmin
     from sklearn.utils import gen_batches
 
     from skal._data import stack_rows
+    from skal.selection._density import reference_rows
     from skal.selection._distances import check_centers, check_k
 
     X = check_features(X, what="typiclust")
@@ -297,10 +300,19 @@ def typiclust(
     everything = X if X_labeled is None else stack_rows([X, X_labeled])
     n_clusters = int(min(n_lab + k, max_clusters, everything.shape[0]))
     kind = KMeans if n_clusters <= 50 else MiniBatchKMeans
+    # k-means learns from at most _MAX_FIT_ROWS evenly spaced rows of a
+    # larger pool (the same centroids, up to sampling), every row then
+    # assigned to its nearest centroid: scikit-learn's fit on 10^6 rows would
+    # allocate several copies of them.
+    fit_rows = reference_rows(everything.shape[0], _MAX_FIT_ROWS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = kind(n_clusters=n_clusters, n_init=1, random_state=draw_seed(rng))
-        labels = model.fit(everything).labels_
+        model.fit(everything[fit_rows])
+    if fit_rows.shape[0] == everything.shape[0]:
+        labels = model.labels_
+    else:
+        labels = pairwise_distances_argmin(everything, model.cluster_centers_)
     pool_labels = labels[:n]
     covered = np.bincount(labels[n:], minlength=n_clusters).astype(float)
     size = np.bincount(pool_labels, minlength=n_clusters).astype(float)
@@ -339,6 +351,9 @@ def typiclust(
 
 
 REPRESENTATIVE_METHODS = ("kcenter", "kmeans", "density", "typiclust")
+
+#: typiclust fits k-means on at most this many rows.
+_MAX_FIT_ROWS = 100_000
 
 
 def representatives(
