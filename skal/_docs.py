@@ -54,10 +54,13 @@ DOCS = {
 {_P}    (:class:`~skal.SelfTraining`); None trains on bought labels only.""",
     "warm_start": f"""warm_start : bool, default=False
 {_P}    Between rounds, continue training the fitted estimator on all labels
-{_P}    instead of training a fresh clone: for skorch / scikeras networks and
-{_P}    scikit-learn models with ``partial_fit`` and ``warm_start``
-{_P}    (SGDClassifier, MLPClassifier, ...), alone or ending a Pipeline. A
-{_P}    round that brings a new class trains a fresh clone.""",
+{_P}    instead of training a fresh clone: for skorch / scikeras networks,
+{_P}    scikit-learn's linear models with ``warm_start`` (LogisticRegression,
+{_P}    SGDClassifier, ...: the solver starts from the previous round's
+{_P}    solution and reaches the same optimum sooner) and other iterative
+{_P}    models with ``partial_fit`` and ``warm_start`` (MLPClassifier, ...),
+{_P}    alone or ending a Pipeline. A round that brings a new class trains a
+{_P}    fresh clone.""",
     "callbacks": f"""callbacks : list of Callback, default=None
 {_P}    Called at every round of a simulated ``fit`` (see
 {_P}    :class:`skal.callbacks.Callback`); stopping criteria of

@@ -21,6 +21,7 @@ from skal._data import n_rows, take_rows
 from skal._delegation import templates as _templates
 from skal._random import reseed as _reseed
 from skal._random import seeded_fit
+from skal._threads import limited_threads
 from skal._warmstart import resume_fit
 from skal.scoring import vote_fractions
 
@@ -133,18 +134,22 @@ class _Committee(BaseEstimator):
             for _ in members
         ]
         seeds = rng.integers(2**31 - 1, size=len(members))
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(member, X, y, sample, resume, int(seed))
-            for member, sample, seed in zip(members, samples, seeds, strict=True)
-        )
+        # Process workers get their share of the cores' BLAS threads from
+        # joblib; thread workers (a parallel_config) from limited_threads.
+        with limited_threads(self.n_jobs):
+            self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_member)(member, X, y, sample, resume, int(seed))
+                for member, sample, seed in zip(members, samples, seeds, strict=True)
+            )
 
     def _each(self, method, X):
         check_is_fitted(self)
         # Threads: the members' own predict code mostly releases the GIL
         # (BLAS, Cython), and threads spare the copy of X into processes.
-        return Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(getattr(member, method))(X) for member in self.estimators_
-        )
+        with limited_threads(self.n_jobs):
+            return Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(getattr(member, method))(X) for member in self.estimators_
+            )
 
 
 class ClassifierCommittee(ClassifierMixin, _Committee):

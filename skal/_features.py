@@ -24,13 +24,16 @@ import warnings
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils import gen_batches
 
 from skal._data import n_rows, take_rows
 from skal._pipeline import split_final, transform_to_final
 from skal._random import stream
-from skal._scan import is_dask_array, scan_top_k
+from skal._scan import is_dask_array, scan_top_k, scoring_chunk_rows
 from skal.selection import (
+    LinearRows,
     check_features,
+    local_density,
     nearest_distances,
     reference_rows,
     representatives,
@@ -42,6 +45,9 @@ __all__ = [
     "FeatureSpaceMixin",
     "NearestCache",
     "RowCache",
+    "feature_chunks",
+    "nearest_in_chunks",
+    "values_in_chunks",
 ]
 
 FEATURE_SPACES = ("model", "input")
@@ -49,18 +55,62 @@ FEATURE_SPACES = ("model", "input")
 
 def _fit_unsupervised(heads, X):
     """The Pipeline head fitted on ``X`` without labels, or None if it needs
-    labels (or fails on this data)."""
+    labels (or fails on this data).
+
+    Steps with ``partial_fit`` (the scalers, IncrementalPCA) learn from the
+    pool a chunk of rows at a time, each chunk mapped through the steps
+    before: fitting a scaler on 10^6 rows would otherwise allocate a copy of
+    the pool (its variance pass). A step without ``partial_fit`` is fitted on
+    the whole (transformed) pool.
+    """
     fitted = []
-    for head in heads:
-        head = clone(head)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                X = head.fit_transform(X)
-        except (TypeError, ValueError):
-            return None
-        fitted.append(head)
+    heads = _steps(heads)
+    chunked = _chunkable(X)
+    Xt = X
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for position, head in enumerate(heads):
+                head = clone(head)
+                if chunked and hasattr(head, "partial_fit"):
+                    for batch in feature_chunks(X):
+                        head.partial_fit(_through(fitted, take_rows(X, batch)))
+                else:
+                    if chunked:
+                        # The steps before learnt in chunks: their output now
+                        # exists once, for a step that needs all of it.
+                        Xt, chunked = _through(fitted, X), False
+                    if position == len(heads) - 1:
+                        head.fit(Xt)
+                    else:
+                        Xt = head.fit_transform(Xt)
+                fitted.append(head)
+    except (TypeError, ValueError):
+        return None
     return fitted
+
+
+def _steps(heads):
+    """The transformers of ``heads``, Pipelines opened into their steps."""
+    from sklearn.pipeline import Pipeline
+
+    out = []
+    for head in heads:
+        if isinstance(head, Pipeline):
+            out += _steps([step for _, step in head.steps])
+        elif head is not None and head != "passthrough":
+            out.append(head)
+    return out
+
+
+def _chunkable(X):
+    return isinstance(X, np.ndarray) and X.ndim == 2 or hasattr(X, "tocsr")
+
+
+def _through(heads, X):
+    for head in heads:
+        X = head.transform(X)
+    return X
 
 
 class FeatureSpace:
@@ -126,6 +176,82 @@ class FeatureSpace:
         """The trained model a callable space reads."""
         self._estimator_for_callable = estimator
 
+    def linear_rows(self, X, *, model_ready):
+        """The rows of ``X`` (the data given to ``fit``) in this space as
+        :class:`~skal.selection.LinearRows`, or None.
+
+        Possible where the space is the input itself or a Pipeline head that
+        is affine (scalers, PCA...), fitted on the pool, and ``X`` is a
+        finite float matrix: selectors then measure distances over the whole
+        pool without a transformed copy of it. Computed once per fit.
+        """
+        if self.follows_model and model_ready:
+            return None
+        cached = getattr(self, "_linear", None)
+        if cached is not None and cached[0] is X:
+            return cached[1]
+        rows = _linear_rows(self._heads, X)
+        self._linear = (X, rows)
+        return rows
+
+
+def _finite_float_matrix(X):
+    if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind == "f"):
+        return False
+    return all(np.isfinite(X[batch]).all() for batch in feature_chunks(X))
+
+
+def _linear_rows(heads, X):
+    """LinearRows of ``X`` through ``heads`` (None: the identity), or None
+    when the heads are not affine on this data."""
+    if not _finite_float_matrix(X):
+        return None
+    if not heads:
+        return LinearRows(X)
+    A = _affine_part(heads, X)
+    return None if A is None else LinearRows(X, A)
+
+
+#: Pipeline heads are probed for affinity on the identity of this many input
+#: columns at most (the probe is a d x d matrix).
+_MAX_PROBED_COLUMNS = 4096
+
+
+def _affine_part(heads, X):
+    """``A`` if ``heads(x) = A x + b`` on the rows of ``X``, else None.
+
+    The map is read off the unit vectors (``f(e_i) - f(0)``) and checked on
+    64 evenly spaced rows of ``X``: scalers and PCA pass, anything that
+    clips, normalises rows or expands features fails and is used as a
+    transform.
+    """
+    d = X.shape[1]
+    if d > _MAX_PROBED_COLUMNS:
+        return None
+
+    def transform(rows):
+        for head in heads:
+            rows = head.transform(rows)
+        rows = rows.toarray() if hasattr(rows, "toarray") else np.asarray(rows)
+        return rows.astype(float, copy=False)
+
+    sample = X[reference_rows(X.shape[0], 64)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probe = transform(np.vstack([np.zeros((1, d)), np.eye(d)]))
+            mapped = transform(sample)
+    except Exception:  # noqa: BLE001 - any failure: not usable as a linear map
+        return None
+    if probe.ndim != 2 or mapped.shape != (sample.shape[0], probe.shape[1]):
+        return None
+    offset = probe[0]
+    A = (probe[1:] - offset).T
+    scale = max(float(np.abs(mapped).max()), 1.0)
+    if not np.allclose(sample @ A.T + offset, mapped, rtol=1e-7, atol=1e-9 * scale):
+        return None
+    return A
+
 
 class RowCache:
     """One value per row of the data given to ``fit`` (a density, say),
@@ -176,35 +302,56 @@ class NearestCache:
             self._key = (key, n_out)
         new = labeled_order[self._n_taken :]
         if self._nearest is None:
-            feats = _chunked(features_of, X_fit)
             centers = []
             if labeled_order.shape[0]:
                 centers.append(features_of(take_rows(X_fit, labeled_order)))
             if n_out:
                 centers.append(features_of(outside))
-            self._nearest = _min_over(feats, centers)
+            self._nearest = nearest_in_chunks(features_of, X_fit, centers)
         elif new.shape[0]:
-            feats = _chunked(features_of, X_fit)
             np.minimum(
                 self._nearest,
-                _min_over(feats, [features_of(take_rows(X_fit, new))]),
+                nearest_in_chunks(
+                    features_of, X_fit, [features_of(take_rows(X_fit, new))]
+                ),
                 out=self._nearest,
             )
         self._n_taken = labeled_order.shape[0]
         return self._nearest
 
 
-def _chunked(features_of, X):
-    return features_of(X)
+def feature_chunks(X, *, width=None):
+    """Slices of rows of ``X`` to map into a feature space a chunk at a time:
+    a pool's features never exist all at once (a Pipeline head's transform of
+    10^6 rows would be a copy of the pool)."""
+    n = n_rows(X)
+    if width is None:
+        width = X.shape[1] if getattr(X, "ndim", 1) == 2 else 64
+    return gen_batches(n, scoring_chunk_rows(n, 16 * max(int(width), 1)))
 
 
-def _min_over(feats, centers):
+def nearest_in_chunks(features_of, X, centers):
+    """Each row's distance to its nearest row of any of ``centers`` (feature
+    matrices), the rows of ``X`` mapped by ``features_of`` chunk by chunk."""
     centers = [c for c in centers if c.shape[0]]
+    out = np.full(n_rows(X), np.inf)
     if not centers:
-        return np.full(feats.shape[0], np.inf)
-    out = nearest_distances(feats, centers[0])
-    for c in centers[1:]:
-        np.minimum(out, nearest_distances(feats, c), out=out)
+        return out
+    for batch in feature_chunks(X):
+        feats = features_of(take_rows(X, batch))
+        part = out[batch]
+        for c in centers:
+            np.minimum(part, nearest_distances(feats, c), out=part)
+        out[batch] = part
+    return out
+
+
+def values_in_chunks(fn, features_of, X):
+    """``fn(features)`` of the rows of ``X``, one value per row, the rows
+    mapped by ``features_of`` chunk by chunk (a density, say)."""
+    out = np.empty(n_rows(X))
+    for batch in feature_chunks(X):
+        out[batch] = fn(features_of(take_rows(X, batch)))
     return out
 
 
@@ -245,6 +392,10 @@ class FeatureSpaceMixin:
             )
             return pool.candidates[pos], np.zeros(k)
         what = f"cold_start={self.cold_start!r}"
+        if self.cold_start in ("kcenter", "density") and pool.remembered:
+            picked = self._cold_start_over_pool(pool, k, what)
+            if picked is not None:
+                return picked, np.zeros(k)
         feats = self._features(take_rows(pool.source, pool.candidates), what)
         labeled = self._labeled_features(what)
         pos = representatives(
@@ -255,6 +406,42 @@ class FeatureSpaceMixin:
             random_state=stream(self._seed, "cold_start", self._round),
         )
         return pool.candidates[pos], np.zeros(k)
+
+    def _cold_start_over_pool(self, pool, k, what):
+        """A k-center cold start over the rows of the data given to fit,
+        through the (linear) space: no copy of the pool's features; None if
+        the space is not linear."""
+        space = self._space_for()
+        rows = space.linear_rows(self._pool.X, model_ready=False)
+        if rows is None:
+            return None
+
+        def features_of(X):
+            return space.features(X, model_ready=False, what=what)
+
+        labeled = self._labeled_features(what)
+        nearest = nearest_in_chunks(
+            features_of, self._pool.X, [] if labeled is None else [labeled]
+        )
+        density = None
+        if self.cold_start == "density":
+            reference = density_reference(features_of, self._pool.X)
+            density = values_in_chunks(
+                lambda f: local_density(f, reference=reference),
+                features_of,
+                self._pool.X,
+            )
+        available = np.zeros(self._pool.n, dtype=bool)
+        available[pool.candidates] = True
+        return representatives(
+            rows,
+            k,
+            method=self.cold_start,
+            nearest=nearest,
+            density=density,
+            available=available,
+            random_state=stream(self._seed, "cold_start", self._round),
+        )
 
     def _space_for(self):
         if (

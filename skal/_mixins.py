@@ -21,7 +21,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skal._data import take_rows
 from skal._delegation import templates
-from skal._features import FEATURE_SPACES, NearestCache, RowCache, density_reference
+from skal._features import (
+    FEATURE_SPACES,
+    NearestCache,
+    RowCache,
+    density_reference,
+    values_in_chunks,
+)
 from skal._labels import declared_classes
 from skal._random import stream
 from skal._scan import scan_scores, scan_top_k
@@ -80,11 +86,16 @@ class GeometryMixin:
     distance to the labeled samples and per-row values (densities), cached
     for one fit and one state of the feature space."""
 
+    def _distance_space_fixed(self):
+        """Whether the space of :meth:`_distance_features` stays the same from
+        round to round (a learner measuring distances in the input only, or
+        in a Pipeline head fitted on the pool, says so)."""
+        return self._space_for().fixed
+
     def _space_key(self):
         """What the cached geometry depends on: nothing in a fixed space, the
         model in one that follows the model."""
-        space = self._space_for()
-        return ("fixed",) if space.fixed else ("model", self._round)
+        return ("fixed",) if self._distance_space_fixed() else ("model", self._round)
 
     def _geometry(self):
         cache = getattr(self, "_geometry_cache", None)
@@ -94,7 +105,8 @@ class GeometryMixin:
         return cache
 
     def _row_values(self, name, compute):
-        """``compute()`` (one value per row given to fit), cached."""
+        """``compute()`` (one value per row given to fit, or anything computed
+        from them), cached."""
         rows = self._geometry()["rows"]
         cache = rows.setdefault(name, RowCache())
         return cache.get(self._space_key(), compute)
@@ -103,13 +115,53 @@ class GeometryMixin:
         """Rows in the space distances are measured in."""
         return self._features(rows, what)
 
-    def _nearest(self, pool, what):
-        """Each candidate's distance to its nearest labeled sample."""
+    def _distance_rows(self):
+        """The data given to fit in the distance space as
+        :class:`~skal.selection.LinearRows` (no transformed copy), or None
+        where the space follows the model or is not linear."""
+        if not self._distance_space_fixed():
+            return None
+        return self._space_for().linear_rows(self._pool.X, model_ready=False)
+
+    def _whole_pool(self, pool):
+        """``(rows, available)`` to select among the candidates as rows of
+        the data given to fit, without copying them out; None if that
+        cannot be done."""
+        if not pool.remembered:
+            return None
+        rows = self._distance_rows()
+        if rows is None:
+            return None
+        available = np.zeros(self._pool.n, dtype=bool)
+        available[pool.candidates] = True
+        return rows, available
+
+    def _nearest_all(self, what):
+        """Every remembered row's distance to its nearest labeled sample (the
+        cached vector itself: selectors copy it)."""
+        return self._geometry()["nearest"].get(
+            self._space_key(),
+            lambda rows: self._distance_features(rows, what),
+            self._pool.X,
+            self._pool.order,
+            self._pool.X_outside,
+        )
+
+    def _nearest(self, pool, what, positions=None):
+        """The distance of each candidate (or of the candidates at
+        ``positions``) to its nearest labeled sample.
+
+        In a fixed space, the distances of every remembered row are kept
+        across rounds (:class:`~skal._features.NearestCache`). In a space that
+        follows the model they change with every model, so they are measured
+        only where they are needed: for ``positions`` (the top candidates of a
+        k-center batch), O(candidates x labeled) instead of O(pool x labeled).
+        """
 
         def features(rows):
             return self._distance_features(rows, what)
 
-        if pool.remembered and self._space_for().fixed:
+        if pool.remembered and self._distance_space_fixed():
             nearest = self._geometry()["nearest"].get(
                 self._space_key(),
                 features,
@@ -117,8 +169,10 @@ class GeometryMixin:
                 self._pool.order,
                 self._pool.X_outside,
             )
-            return nearest[pool.candidates]
-        feats = features(take_rows(pool.source, pool.candidates))
+            rows = pool.candidates if positions is None else pool.candidates[positions]
+            return nearest[rows]
+        rows = pool.candidates if positions is None else pool.candidates[positions]
+        feats = features(take_rows(pool.source, rows))
         labeled = None
         if self._pool.n_labeled:
             labeled = features(self._pool.training_set()[0])
@@ -148,13 +202,16 @@ class DiverseBatchMixin(GeometryMixin):
             return self._features(rows, what)
 
         if pool.remembered:
-            density = self._row_values(
-                "information_density",
-                lambda: information_density(
-                    features(self._pool.X),
-                    reference=density_reference(features, self._pool.X),
-                ),
-            )
+
+            def pool_density():
+                reference = density_reference(features, self._pool.X)
+                return values_in_chunks(
+                    lambda f: information_density(f, reference=reference),
+                    features,
+                    self._pool.X,
+                )
+
+            density = self._row_values("information_density", pool_density)
             return _DensityWeighted(score_at, beta, density=density[pool.candidates])
         # A new pool's density is its own: measured against its rows.
         searched = take_rows(pool.source, pool.candidates)
@@ -178,6 +235,23 @@ class DiverseBatchMixin(GeometryMixin):
                 n_jobs=self.n_jobs,
                 block=self._scan_block,
             )
+            whole = self._whole_pool(pool)
+            if whole is not None:
+                # Over the rows of the data given to fit: distances through
+                # the (linear) space, no copy of the candidates' features.
+                rows, available = whole
+                full = np.zeros(self._pool.n)
+                full[pool.candidates] = scores
+                picked = ranked_batch(
+                    full,
+                    rows,
+                    k,
+                    nearest=self._nearest_all(what),
+                    n_labeled=self.n_labeled_,
+                    available=available,
+                    random_state=rng,
+                )
+                return picked, full[picked]
             feats = self._features(take_rows(pool.source, pool.candidates), what)
             pos = ranked_batch(
                 scores,
@@ -205,7 +279,7 @@ class DiverseBatchMixin(GeometryMixin):
             pos = kcenter_greedy(
                 feats,
                 k,
-                nearest=self._nearest(pool, what)[top],
+                nearest=self._nearest(pool, what, top),
                 scores=top_scores,
                 random_state=rng,
             )

@@ -8,6 +8,9 @@ the position of the first row among the candidates, so that a scorer whose
 randomness is seeded by position (MC dropout) gives the same scores however
 the pool is cut.
 
+Parallel chunks run with the BLAS / OpenMP threads shared out between the
+workers (:mod:`skal._threads`), so ``n_jobs`` never oversubscribes the cores.
+
 Every path selects exactly what the sequential in-memory path selects. The
 batch is the top ``k`` of ``(score, key)`` where candidate ``j`` always gets
 key ``j`` of the query's :class:`~skal._random.KeyStream`, whichever chunk,
@@ -25,6 +28,7 @@ from sklearn import get_config
 from sklearn.utils import gen_batches
 
 from skal._data import n_rows, take_rows
+from skal._threads import limited_threads
 from skal.selection import check_scores, chunk_rows, top_k_keyed
 
 __all__ = [
@@ -279,17 +283,18 @@ def scan_top_k(
         )
         return idx, scores
     runs = _runs(n_pool, chunk_size, n_jobs)
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_local_top_k)(
-            score_at,
-            candidate_rows(source, candidates, run),
-            run.start,
-            k,
-            keys,
-            _block_size(chunk_size, block),
+    with limited_threads(n_jobs):
+        parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_local_top_k)(
+                score_at,
+                candidate_rows(source, candidates, run),
+                run.start,
+                k,
+                keys,
+                _block_size(chunk_size, block),
+            )
+            for run in _aligned(runs, block, n_pool)
         )
-        for run in _aligned(runs, block, n_pool)
-    )
     return _merge(parts, k)
 
 
@@ -305,15 +310,16 @@ def scan_scores(score_at, source, candidates, *, chunk_size, n_jobs=None, block=
         return _local_scores(
             score_at, _CandidateRows(source, candidates), 0, chunk_size
         )
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_local_scores)(
-            score_at,
-            candidate_rows(source, candidates, run),
-            run.start,
-            _block_size(chunk_size, block),
+    with limited_threads(n_jobs):
+        parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_local_scores)(
+                score_at,
+                candidate_rows(source, candidates, run),
+                run.start,
+                _block_size(chunk_size, block),
+            )
+            for run in _aligned(_runs(n_pool, chunk_size, n_jobs), block, n_pool)
         )
-        for run in _aligned(_runs(n_pool, chunk_size, n_jobs), block, n_pool)
-    )
     return np.concatenate(parts) if parts else np.empty(0)
 
 
@@ -325,12 +331,13 @@ def scan_map(fn, source, candidates, *, chunk_size, n_jobs=None):
         return np.concatenate(parts) if parts else np.empty(0)
     if effective_n_jobs(n_jobs) == 1:
         return _local_map(fn, _CandidateRows(source, candidates), 0, chunk_size)
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_local_map)(
-            fn, candidate_rows(source, candidates, run), run.start, chunk_size
+    with limited_threads(n_jobs):
+        parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_local_map)(
+                fn, candidate_rows(source, candidates, run), run.start, chunk_size
+            )
+            for run in _runs(candidates.shape[0], chunk_size, n_jobs)
         )
-        for run in _runs(candidates.shape[0], chunk_size, n_jobs)
-    )
     return np.concatenate(parts) if parts else np.empty(0)
 
 

@@ -31,7 +31,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skal._data import take_rows
 from skal._docs import fill_doc
-from skal._features import FEATURE_SPACES
+from skal._features import FEATURE_SPACES, values_in_chunks
 from skal._mixins import DeclaredClassesMixin, GeometryMixin, WarmStartMixin
 from skal._pipeline import final_step
 from skal._random import stream
@@ -244,35 +244,59 @@ class AdaptiveSampler(
     def _explore(self, pool, k, exclude):
         """``k`` typical samples far from every labeled one."""
         what = "AdaptiveSampler exploration"
+        rng = stream(self._seed, "select", self._round, 2)
+
+        def features(rows):
+            return self._distance_features(rows, what)
+
+        def pool_density():
+            reference = features(take_rows(self._pool.X, _spread(self._pool.n)))
+            return values_in_chunks(
+                lambda f: local_density(f, reference=reference),
+                features,
+                self._pool.X,
+            )
+
+        whole = self._whole_pool(pool)
+        if whole is not None:
+            # Over the rows of the data given to fit: no copy of the pool's
+            # features.
+            rows, available = whole
+            nearest = self._nearest_all(what).copy()
+            density = self._row_values("local_density", pool_density)
+            # This round's uncertain picks count as covered already.
+            for row in pool.candidates[exclude]:
+                np.minimum(nearest, rows.distances_to(row), out=nearest)
+            picked = kcenter_greedy(
+                rows,
+                k,
+                nearest=nearest,
+                scores=density,
+                weights=density,
+                available=available,
+                random_state=rng,
+            )
+            return np.searchsorted(pool.candidates, picked)
         nearest = self._nearest(pool, what).copy()
-        density = self._row_values(
-            "local_density",
-            lambda: local_density(
-                self._distance_features(self._pool.X, what),
-                reference=self._distance_features(
-                    take_rows(self._pool.X, _spread(self._pool.n)), what
-                ),
-            ),
-        )
+        feats = features(take_rows(pool.source, pool.candidates))
         if pool.remembered:
+            density = self._row_values("local_density", pool_density)
             density = density[pool.candidates]
         else:
-            density = local_density(
-                self._distance_features(take_rows(pool.source, pool.candidates), what)
-            )
-        feats = self._distance_features(take_rows(pool.source, pool.candidates), what)
+            density = local_density(feats, reference=feats[_spread(feats.shape[0])])
         if exclude.size:
-            # This round's uncertain picks count as covered already.
             np.minimum(nearest, nearest_distances(feats, feats[exclude]), out=nearest)
-        pos = kcenter_greedy(
+        return kcenter_greedy(
             feats,
             k,
             nearest=nearest,
             scores=density,
             weights=density,
-            random_state=stream(self._seed, "select", self._round, 2),
+            random_state=rng,
         )
-        return pos
+
+    def _distance_space_fixed(self):
+        return True
 
     def _distance_features(self, rows, what):
         # A space that does not move with the model, so that the distances to

@@ -10,7 +10,7 @@ hypothetical label.
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import ClassifierMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -21,6 +21,8 @@ from skal._docs import fill_doc
 from skal._mixins import DeclaredClassesMixin, DiverseBatchMixin
 from skal._pipeline import split_final
 from skal._random import SEED_MAX, seeded_fit, stream
+from skal._threads import limited_threads
+from skal._warmstart import can_resume, resumable_copy
 from skal.base import BaseActiveLearner
 from skal.scoring import check_proba, entropy
 from skal.selection import reference_rows, top_k
@@ -234,15 +236,39 @@ class ExpectedModelChangeClassifier(
         return expected_gradient_length(proba, np.sqrt(sq), binary=binary)
 
 
-def _future_loss(estimator, X_train, y_train, x, label, X_eval, loss, seed):
-    """Expected loss on ``X_eval`` after training on the labels plus (x, label)."""
-    model = seeded_fit(
-        clone(estimator), stack_rows([X_train, x]), np.append(y_train, label), seed
-    )
-    proba = model.predict_proba(X_eval)
-    if loss == "log_loss":
-        return float(entropy(proba).mean())
-    return float((1.0 - proba.max(axis=1)).mean())
+def _future_losses(
+    template, start, X_train, y_train, X_cand, pairs, X_eval, loss, seed
+):
+    """Expected loss on ``X_eval`` after training on the labels plus
+    ``(X_cand[i], label)``, for each ``(i, label)`` of ``pairs``.
+
+    ``start`` is the current model when refits resume from its solution
+    (:func:`~skal._warmstart.resumable_copy`), else None: a seeded clone of
+    ``template`` is trained from scratch.
+    """
+    losses = np.empty(len(pairs))
+    for j, (i, label) in enumerate(pairs):
+        X = stack_rows([X_train, take_rows(X_cand, [i])])
+        y = np.append(y_train, label)
+        if start is None:
+            model = seeded_fit(clone(template), X, y, seed)
+        else:
+            model = resumable_copy(start).fit(X, y)
+        proba = model.predict_proba(X_eval)
+        if loss == "log_loss":
+            losses[j] = entropy(proba).mean()
+        else:
+            losses[j] = (1.0 - proba.max(axis=1)).mean()
+    return losses
+
+
+def _nested():
+    """Whether this code already runs in a joblib worker or under a
+    :func:`joblib.parallel_config` that sets ``n_jobs``."""
+    from joblib.parallel import get_active_backend
+
+    backend, n_jobs = get_active_backend()
+    return n_jobs is not None or getattr(backend, "nesting_level", 0) > 0
 
 
 @fill_doc
@@ -258,8 +284,14 @@ class ExpectedErrorReductionClassifier(
     samples with the lowest expected error are queried. This costs
     ``n_candidates * n_classes`` refits per query, so, as in the paper, the
     candidates are a random subsample of the pool (``n_candidates``) and the
-    error is estimated on another (``n_eval_samples``); refits run in parallel
-    with ``n_jobs``.
+    error is estimated on another (``n_eval_samples``): the work per query is
+    bounded by ``n_candidates * n_classes`` refits, whatever the pool. The
+    refits run in parallel, on every core by default (``n_jobs=None``; inside
+    a joblib worker or a :func:`joblib.parallel_config`, that decides), and,
+    for estimators that resume optimisation (linear models with
+    ``warm_start``, SGD, networks), each starts from the current model's
+    solution: one more label moves the optimum little, so the refit takes a
+    few iterations. The batch does not depend on ``n_jobs``.
 
     Scores are ``bound - expected error`` (``bound`` = log K for the
     log-loss, 1 for the 0/1 loss), so that higher is better and scores are
@@ -408,32 +440,49 @@ class ExpectedErrorReductionClassifier(
         # Only reached through _scorer, which binds the evaluation rows.
         raise NotImplementedError  # pragma: no cover
 
+    def _refit_jobs(self):
+        """Workers for the hypothetical refits: ``n_jobs``, or every core when
+        it is None, unless already inside parallel work (a joblib worker, a
+        ``parallel_config``), which then decides."""
+        if self.n_jobs is not None or _nested():
+            return self.n_jobs
+        return -1
+
     def _expected_scores(self, X_cand, X_eval):
         X_train, y_train = self._pool.training_set()
         proba = self._align(self.estimator_.predict_proba(X_cand), 0.0)
         # Labels the model rules out weigh nothing: skip their refits.
-        pairs = [
-            (i, c)
-            for i in range(n_rows(X_cand))
-            for c in range(len(self.classes_))
-            if proba[i, c] > 0
-        ]
+        rows, cols = np.nonzero(proba > 0)
+        labels = np.asarray(self.classes_)[cols].astype(y_train.dtype)
+        pairs = list(zip(rows.tolist(), labels, strict=True))
         seed = int(stream(self._seed, "train", self._round).integers(SEED_MAX))
-        losses = Parallel(n_jobs=self.n_jobs)(
-            delayed(_future_loss)(
-                self.estimator,
-                X_train,
-                y_train,
-                take_rows(X_cand, [i]),
-                np.asarray(self.classes_[c], dtype=y_train.dtype),
-                X_eval,
-                self.loss,
-                seed,
+        # A refit on one more label starts from the current solution where
+        # the estimator resumes optimisation: the same (convex) optimum, in a
+        # fraction of the iterations.
+        start = self.estimator_ if can_resume(self.estimator) else None
+        jobs = self._refit_jobs()
+        # A few tasks per worker, each training on the labels once.
+        n_tasks = min(len(pairs), 4 * effective_n_jobs(jobs)) or 1
+        tasks = [pairs[t::n_tasks] for t in range(n_tasks)]
+        with limited_threads(jobs):
+            parts = Parallel(n_jobs=jobs)(
+                delayed(_future_losses)(
+                    self.estimator,
+                    start,
+                    X_train,
+                    y_train,
+                    X_cand,
+                    task,
+                    X_eval,
+                    self.loss,
+                    seed,
+                )
+                for task in tasks
             )
-            for i, c in pairs
-        )
+        losses = np.empty(len(pairs))
+        for t, part in enumerate(parts):
+            losses[t::n_tasks] = part
         expected = np.zeros(n_rows(X_cand))
-        for (i, c), loss in zip(pairs, losses, strict=True):
-            expected[i] += proba[i, c] * loss
+        np.add.at(expected, rows, proba[rows, cols] * losses)
         bound = np.log(len(self.classes_)) if self.loss == "log_loss" else 1.0
         return np.clip(bound - expected, 0.0, None)

@@ -8,24 +8,40 @@ selectors) and a baseline of its own, stronger than random sampling when
 labels are very few.
 """
 
+import numpy as np
+from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils._param_validation import StrOptions
 
-from skal._data import take_rows
+from skal._data import n_rows, take_rows
 from skal._delegation import follow_estimator_type
 from skal._docs import fill_doc
-from skal._features import FEATURE_SPACES, density_reference
+from skal._features import (
+    FEATURE_SPACES,
+    density_reference,
+    feature_chunks,
+    values_in_chunks,
+)
 from skal._mixins import DeclaredClassesMixin, GeometryMixin
 from skal._random import stream
 from skal.base import BaseActiveLearner
 from skal.selection import (
     REPRESENTATIVE_METHODS,
+    cover_clusters,
+    kmeans_clusters,
     local_density,
     nearest_distances,
+    reference_rows,
     representatives,
 )
 from skal.self_training import SelfTrainingMixin
 
 __all__ = ["RepresentativeSampler"]
+
+# method="kmeans" clusters the pool once; labeling every row of n_samples x
+# n_clusters costs the most, so the clusters are capped, and k-means fits on
+# at most this many rows (a uniform spread of a larger pool).
+_MAX_CLUSTERS = 1000
+_MAX_CLUSTERED_ROWS = 100_000
 
 
 @fill_doc
@@ -40,8 +56,14 @@ class RepresentativeSampler(
       each pick is the pool sample farthest from every labeled and already
       picked sample, so the labeled set covers the pool with the smallest
       radius;
-    - ``"kmeans"``: one sample per k-means cluster of the remaining pool, the
-      one nearest its centroid, larger clusters first;
+    - ``"kmeans"``: one sample per k-means cluster, the one nearest its
+      centroid (Nguyen & Smeulders' pre-clustering). The pool is clustered
+      once per fit, into as many clusters as the ``budget`` (``10 *
+      batch_size`` without one, at most 1000; k-means fits on at most
+      10^5 evenly spaced rows of a larger pool); each pick goes to the cluster
+      whose centroid is farthest from the labeled and picked samples,
+      weighted by the cluster's size (:func:`skal.selection.cover_clusters`),
+      so every query reuses the clustering and the labels steer it;
     - ``"density"``: density-weighted k-center: each pick maximises its local
       density (K-nearest-neighbour density, Zhu et al. 2008) times its
       distance to the nearest labeled or picked sample, so the batch spreads
@@ -94,8 +116,8 @@ class RepresentativeSampler(
     :meth:`informativeness` rates every pool sample without a model: its
     distance to the nearest labeled sample for ``"kcenter"`` (infinite before
     any label), its local density for ``"kmeans"`` and ``"density"``.
-    ``"kmeans"`` re-clusters the remaining pool at each query and does not
-    look at the labeled samples.
+    ``"kmeans"`` clusters the pool given to ``fit`` once; a new pool passed
+    to ``query(X)`` is clustered on its own, into ``batch_size`` clusters.
 
     References
     ----------
@@ -185,22 +207,126 @@ class RepresentativeSampler(
     def _distance_features(self, rows, what):
         return self._features_of(rows)
 
-    def _density(self, pool):
-        reference = density_reference(self._features_of, self._pool.X)
-        if pool.remembered:
-            density = self._row_values(
-                "local_density",
-                lambda: local_density(
-                    self._features_of(self._pool.X), reference=reference
-                ),
+    def _pool_density(self):
+        """The local density of every row given to fit, computed once."""
+
+        def compute():
+            reference = density_reference(self._features_of, self._pool.X)
+            return values_in_chunks(
+                lambda f: local_density(f, reference=reference),
+                self._features_of,
+                self._pool.X,
             )
-            return density[pool.candidates]
+
+        return self._row_values("local_density", compute)
+
+    def _density(self, pool):
+        if pool.remembered:
+            return self._pool_density()[pool.candidates]
+        reference = density_reference(self._features_of, self._pool.X)
         return local_density(
             self._features_of(take_rows(pool.source, pool.candidates)),
             reference=reference,
         )
 
+    def _distance_space_fixed(self):
+        return True
+
+    def _n_clusters(self):
+        wanted = self.budget if self.budget is not None else 10 * self.batch_size
+        return min(max(wanted, self.batch_size), _MAX_CLUSTERS)
+
+    def _clusters(self):
+        """The k-means clustering of the data given to fit, fitted once: on
+        at most ``_MAX_CLUSTERED_ROWS`` evenly spaced rows, every row then
+        assigned to its nearest centroid a chunk at a time (a pool's
+        features never exist all at once)."""
+
+        def compute():
+            X = self._pool.X
+            sample = reference_rows(self._pool.n, _MAX_CLUSTERED_ROWS)
+            _, _, centers = kmeans_clusters(
+                self._features_of(take_rows(X, sample)),
+                self._n_clusters(),
+                random_state=stream(self._seed, "select", 0, 1),
+            )
+            clusters = np.empty(self._pool.n, dtype=np.intp)
+            dist = np.empty(self._pool.n)
+            for batch in feature_chunks(X):
+                clusters[batch], dist[batch] = pairwise_distances_argmin_min(
+                    self._features_of(take_rows(X, batch)), centers
+                )
+            return clusters, dist, centers
+
+        return self._row_values("kmeans", compute)
+
+    def _centers_nearest(self, centers):
+        """Each centroid's distance to its nearest labeled sample, updated
+        with the new labels only (a forgotten label or a new outside sample
+        starts afresh)."""
+        state = self._geometry()["rows"].setdefault("kmeans_cover", {})
+        order = self._pool.order
+        n_out = 0 if self._pool.X_outside is None else n_rows(self._pool.X_outside)
+        if (
+            state.get("centers") is not centers
+            or state["n_out"] != n_out
+            or order.shape[0] < state["taken"]
+        ):
+            state.update(centers=centers, n_out=n_out, taken=0)
+            state["nearest"] = np.full(centers.shape[0], np.inf)
+            if n_out:
+                outside = self._features_of(self._pool.X_outside)
+                state["nearest"] = nearest_distances(centers, outside)
+        new = order[state["taken"] :]
+        if new.shape[0]:
+            labeled = self._features_of(take_rows(self._pool.X, new))
+            np.minimum(
+                state["nearest"],
+                nearest_distances(centers, labeled),
+                out=state["nearest"],
+            )
+        state["taken"] = order.shape[0]
+        return state["nearest"]
+
+    def _cover(self, pool, k):
+        """Positions of ``k`` candidates covering the fixed clustering."""
+        clusters, dist, centers = self._clusters()
+        available = np.zeros(self._pool.n, dtype=bool)
+        available[pool.candidates] = True
+        rows = cover_clusters(
+            clusters,
+            dist,
+            centers,
+            k,
+            available=available,
+            nearest=self._centers_nearest(centers),
+        )
+        return np.searchsorted(pool.candidates, rows)
+
     def _select(self, pool, k):
+        if self.method == "kmeans" and pool.remembered:
+            pos = self._cover(pool, k)
+            return pool.candidates[pos], self._density(pool)[pos]
+        whole = self._whole_pool(pool) if self.method != "typiclust" else None
+        if whole is not None:
+            # k-center over the rows of the data given to fit, through the
+            # (linear) space: no copy of the pool's features.
+            rows, available = whole
+            nearest = self._nearest_all(self._what())
+            density = None
+            if self.method == "density":
+                density = self._pool_density()
+            picked = representatives(
+                rows,
+                k,
+                method=self.method,
+                nearest=nearest,
+                density=density,
+                available=available,
+                random_state=stream(self._seed, "select", self._round),
+            )
+            values = nearest if self.method == "kcenter" else density
+            return picked, values[picked]
         feats = self._features_of(take_rows(pool.source, pool.candidates))
         nearest = None
         labeled = None

@@ -50,6 +50,12 @@ class SelfTraining(BaseEstimator):
     in_rounds : bool, default=False
         Let the self-trained model also rank the pool for queries; by default
         it only predicts.
+    max_samples : int or None, default=10_000
+        At most this many pseudo-labels per retraining, the most confident
+        first. On a large pool a threshold of 0.95 can pseudo-label most of
+        it: every round would then train on a copy of the pool (a million
+        rows, a gigabyte and tens of seconds per round at 2*10^6 rows, see
+        docs/scaling.md). None: no limit.
 
     Examples
     --------
@@ -72,6 +78,7 @@ class SelfTraining(BaseEstimator):
         "k_best": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "in_rounds": ["boolean"],
+        "max_samples": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -82,12 +89,14 @@ class SelfTraining(BaseEstimator):
         k_best=10,
         max_iter=1,
         in_rounds=False,
+        max_samples=10_000,
     ):
         self.threshold = threshold
         self.criterion = criterion
         self.k_best = k_best
         self.max_iter = max_iter
         self.in_rounds = in_rounds
+        self.max_samples = max_samples
 
     def check(self):
         """Validate the parameters (called when the learner fits)."""
@@ -188,6 +197,14 @@ class SelfTrainingMixin:
                 chosen = np.flatnonzero(conf > policy.threshold)
             else:
                 chosen = top_k(conf, min(policy.k_best, conf.shape[0]), random_state=0)
+            room = (
+                chosen.shape[0]
+                if policy.max_samples is None
+                else policy.max_samples - indices.shape[0]
+            )
+            if chosen.shape[0] > room:
+                # The most confident first (ties in a fixed, seeded order).
+                chosen = chosen[top_k(conf[chosen], room, random_state=0)]
             if chosen.shape[0] == 0:
                 break
             rows = pool[np.sort(chosen)]

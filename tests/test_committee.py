@@ -462,3 +462,33 @@ def test_bad_values_in_rows_no_bootstrap_draws_are_still_rejected(bad):
             CommitteeSampler(LogisticRegression(), n_members=2, random_state=seed).fit(
                 X, y
             )
+
+
+def test_members_in_parallel_share_the_blas_threads_out():
+    from joblib import cpu_count, parallel_config
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+
+    class Records(LogisticRegression):
+        def predict_proba(self, X):
+            seen.append(
+                max(
+                    i["num_threads"]
+                    for i in threadpool_info()
+                    if i["user_api"] == "blas"
+                )
+            )
+            return super().predict_proba(X)
+
+    X, y = load_iris(return_X_y=True)
+    y_partial = np.full_like(y, -1)
+    y_partial[::10] = y[::10]
+    with threadpool_limits(limits=2):
+        learner = CommitteeSampler(
+            Records(), n_members=3, n_jobs=max(2, cpu_count()), random_state=0
+        )
+        # Threads: the members' predictions run in this process.
+        with parallel_config(backend="threading"):
+            learner.fit(X, y_partial).query()
+    assert len(seen) >= 3 and set(seen) == {1}

@@ -17,7 +17,7 @@ from sklearn.metrics import pairwise_distances
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skal import UncertaintySamplingClassifier
+from skal import RepresentativeSampler, UncertaintySamplingClassifier
 from skal.selection import (
     cluster_diverse,
     density_weighted,
@@ -479,3 +479,194 @@ def test_regressor_diverse_batch_covers_more_clusters_than_top_k(learner_name):
     idx = learner(batch_mode="kcenter").fit(X, y).query()
     covered = np.unique(cluster[idx]).shape[0]
     assert covered >= 3 and covered > plain
+
+
+# --------------------------------------- cached geometry = recomputation
+def _distinct_digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    # Distinct rows: no two samples at distance 0, so no pick is a tie.
+    _, first = np.unique(X, axis=0, return_index=True)
+    keep = np.sort(first)[:900]
+    return X[keep], y[keep]
+
+
+def _scaled_learner(cls=None, **kw):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    cls = cls or UncertaintySamplingClassifier
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
+    return cls(model, random_state=0, **kw)
+
+
+def _brute_force_batch(learner, X, batch_mode, k):
+    """The batch from scratch: features of every row in the pool-fitted
+    scaler's space, distances to every labeled row recomputed."""
+    from sklearn.preprocessing import StandardScaler
+
+    feats = StandardScaler().fit(X).transform(X)
+    labeled = learner.labeled_indices_
+    pool = np.setdiff1d(np.arange(X.shape[0]), labeled)
+    scores = learner.informativeness()
+    if batch_mode == "ranked":
+        pos = ranked_batch(scores, feats[pool], k, X_labeled=feats[labeled])
+        return pool[pos]
+    top = np.argsort(-scores, kind="stable")[: 10 * k]
+    pos = kcenter_greedy(
+        feats[pool[top]], k, X_labeled=feats[labeled], scores=scores[top]
+    )
+    return pool[top[pos]]
+
+
+@pytest.mark.parametrize("batch_mode", ["ranked", "kcenter"])
+def test_batches_with_kept_distances_equal_a_recomputation(batch_mode):
+    """Round after round the learner updates its distances with the new
+    labels only (and, for ranked, measures them through the scaler's linear
+    map); every batch equals the one computed from scratch."""
+    X, y = _distinct_digits()
+    y_partial = np.full_like(y, -1)
+    y_partial[:30] = y[:30]
+    learner = _scaled_learner(batch_mode=batch_mode, batch_size=8).fit(X, y_partial)
+    for _ in range(4):
+        idx = learner.query()
+        np.testing.assert_array_equal(
+            idx, _brute_force_batch(learner, X, batch_mode, 8)
+        )
+        learner.teach(y=y[idx], indices=idx)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _scaled_learner(batch_mode="ranked", batch_size=6),
+        lambda: _scaled_learner(batch_mode="kcenter", batch_size=6),
+        lambda: _scaled_learner(cold_start="kcenter", batch_size=6),
+        lambda: _scaled_learner(cold_start="density", batch_size=6),
+    ],
+    ids=["ranked", "kcenter", "cold-kcenter", "cold-density"],
+)
+def test_whole_pool_distances_equal_the_transformed_features(make):
+    """A float pool is measured through the scaler's linear map, without a
+    transformed copy; an integer copy of the same pool (not a float matrix)
+    takes the transformed features: the batches are the same."""
+    X, y = _distinct_digits()
+    y_partial = np.full_like(y, -1)
+    y_partial[:30] = y[:30]
+    if "cold" in str(make()):
+        y_partial[:] = -1
+    linear, transformed = make(), make()
+    linear.fit(X, y_partial)
+    transformed.fit(X.astype(np.int64), y_partial)
+    for _ in range(3):
+        a, b = linear.query(), transformed.query()
+        np.testing.assert_array_equal(a, b)
+        if "cold" in str(make()):
+            break
+        linear.teach(y=y[a], indices=a)
+        transformed.teach(y=y[b], indices=b)
+
+
+@pytest.mark.parametrize(
+    "head, linear",
+    [
+        ("scaler", True),
+        ("pca", True),
+        ("minmax", True),
+        ("normalizer", False),
+        ("polynomial", False),
+    ],
+)
+def test_affine_pipeline_heads_are_read_as_linear_maps(head, linear):
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import (
+        MinMaxScaler,
+        Normalizer,
+        PolynomialFeatures,
+        StandardScaler,
+    )
+
+    from skal._features import FeatureSpace
+
+    step = {
+        "scaler": StandardScaler(),
+        "pca": PCA(n_components=3, random_state=0),
+        "minmax": MinMaxScaler(),
+        "normalizer": Normalizer(),
+        "polynomial": PolynomialFeatures(2),
+    }[head]
+    X = np.random.default_rng(0).normal(2.0, 3.0, size=(300, 5))
+    space = FeatureSpace(
+        "model",
+        make_pipeline(step, LogisticRegression()),
+        X,
+        None,
+        learned=False,
+    )
+    rows = space.linear_rows(X, model_ready=True)
+    assert (rows is not None) == linear
+    if linear:
+        feats = space.features(X, model_ready=True, what="test")
+        for j in (0, 17, 299):
+            np.testing.assert_allclose(
+                rows.distances_to(j),
+                pairwise_distances(feats, feats[j : j + 1]).ravel(),
+                rtol=1e-9,
+                atol=1e-9,
+            )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _scaled_learner(batch_mode="ranked", batch_size=20),
+        lambda: _scaled_learner(
+            cls=RepresentativeSampler, method="kcenter", batch_size=20
+        ),
+        lambda: _scaled_learner(
+            cls=RepresentativeSampler, method="density", batch_size=20
+        ),
+    ],
+    ids=["ranked", "representative-kcenter", "representative-density"],
+)
+def test_whole_pool_selection_allocates_no_copy_of_the_pool(make):
+    """Ranked batches and label-free k-center over a scaled pool allocate a
+    few vectors per row, not the scaled copy of the pool."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100_000, 64))
+    y = np.full(X.shape[0], -1)
+    y[:40] = np.arange(40) % 2
+    X[y == 1, 0] += 2.0
+    with config_context(working_memory=4):
+        learner = make().fit(X, y)
+        learner.query()  # caches: densities, distances to the labeled rows
+        tracemalloc.start()
+        try:
+            learner.query()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 0.35 * X.nbytes, f"{peak / 2**20:.0f} MiB"
+
+
+def test_pool_scaler_learns_in_chunks_what_a_whole_fit_learns():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skal._features import FeatureSpace
+
+    X = np.random.default_rng(1).normal(5.0, 2.0, size=(20_000, 6))
+    with config_context(working_memory=0.1):  # chunks of a few hundred rows
+        space = FeatureSpace(
+            "model",
+            make_pipeline(StandardScaler(), LogisticRegression()),
+            X,
+            None,
+            learned=False,
+        )
+        feats = space.features(X, model_ready=True, what="test")
+    np.testing.assert_allclose(
+        feats, StandardScaler().fit(X).transform(X), rtol=1e-9, atol=1e-9
+    )

@@ -1,10 +1,11 @@
 """Expected model change (EGL) and expected error reduction."""
 
+import copy
+
 import numpy as np
 import pytest
 from joblib import parallel_config
 from scipy.special import softmax
-from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -130,25 +131,94 @@ def _eer(**kw):
     return ExpectedErrorReductionClassifier(LogisticRegression(), **kw)
 
 
-@pytest.mark.parametrize("loss", ["log_loss", "zero_one"])
-def test_eer_scores_match_a_brute_force_retraining(iris, loss):
-    X, _, y_partial = iris
-    learner = _eer(loss=loss, n_eval_samples=None).fit(X, y_partial)
+def _brute_force_eer(learner, X, y_partial, cand, loss, refit):
     pool = np.flatnonzero(y_partial == -1)
-    cand = X[[10, 60, 120]]
-    scores = learner.informativeness(cand)
-    proba = learner.predict_proba(cand)
-    for s, x, p in zip(scores, cand, proba, strict=True):
+    out = []
+    for x, p in zip(cand, learner.predict_proba(cand), strict=True):
         expected = 0.0
         for c in range(3):
-            model = clone(LogisticRegression()).fit(
-                np.r_[X[SEEDS], [x]], np.r_[y_partial[SEEDS], c]
-            )
+            model = refit(np.r_[X[SEEDS], [x]], np.r_[y_partial[SEEDS], c])
             q = model.predict_proba(X[pool])
             fut = entropy(q).mean() if loss == "log_loss" else (1 - q.max(1)).mean()
             expected += p[c] * fut
-        bound = np.log(3) if loss == "log_loss" else 1.0
-        np.testing.assert_allclose(s, bound - expected, rtol=1e-8)
+        out.append((np.log(3) if loss == "log_loss" else 1.0) - expected)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "zero_one"])
+def test_eer_scores_match_a_brute_force_retraining(iris, loss):
+    X, _, y_partial = iris
+    cand = X[[10, 60, 120]]
+    # GaussianNB cannot resume: every hypothetical model is a fresh fit.
+    learner = ExpectedErrorReductionClassifier(
+        GaussianNB(), loss=loss, n_eval_samples=None, random_state=0
+    ).fit(X, y_partial)
+    np.testing.assert_allclose(
+        learner.informativeness(cand),
+        _brute_force_eer(
+            learner, X, y_partial, cand, loss, lambda X, y: GaussianNB().fit(X, y)
+        ),
+        rtol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "zero_one"])
+def test_eer_refits_resume_from_the_current_solution(iris, loss):
+    X, _, y_partial = iris
+    cand = X[[10, 60, 120]]
+    learner = _eer(loss=loss, n_eval_samples=None).fit(X, y_partial)
+    scores = learner.informativeness(cand)
+    current = learner.estimator_
+
+    def resumed(X, y):
+        model = copy.deepcopy(current).set_params(warm_start=True)
+        return model.fit(X, y)
+
+    # Exactly the warm-started refits...
+    np.testing.assert_allclose(
+        scores,
+        _brute_force_eer(learner, X, y_partial, cand, loss, resumed),
+        rtol=1e-12,
+    )
+    # ...which reach the optimum of a cold refit, within the solver's tolerance.
+    cold = _brute_force_eer(
+        learner, X, y_partial, cand, loss, lambda X, y: LogisticRegression().fit(X, y)
+    )
+    np.testing.assert_allclose(scores, cold, rtol=1e-3)
+    # And the learner's model is left as it was.
+    assert learner.estimator_ is current and not current.warm_start
+
+
+def test_eer_batch_does_not_depend_on_the_workers(digits_xy):
+    X, y = digits_xy
+    X, y = X[:600], y[:600]
+    y_partial = np.full_like(y, -1)
+    y_partial[:30] = y[:30]
+    batches = [
+        _eer(n_candidates=12, n_eval_samples=50, batch_size=3, n_jobs=n_jobs)
+        .fit(X, y_partial)
+        .query(return_scores=True)
+        for n_jobs in (1, 2, None)
+    ]
+    for idx, scores in batches[1:]:
+        np.testing.assert_array_equal(idx, batches[0][0])
+        np.testing.assert_array_equal(scores, batches[0][1])
+
+
+def test_eer_refits_on_every_core_by_default_unless_nested():
+    from joblib import Parallel, delayed, parallel_config
+
+    learner = _eer()
+    assert learner._refit_jobs() == -1
+    assert _eer(n_jobs=1)._refit_jobs() == 1
+    with parallel_config(n_jobs=2):
+        assert learner._refit_jobs() is None
+    # Inside a joblib worker (learning_curves, skal compare) the outer
+    # parallelism decides: no nested pool of processes.
+    inner = Parallel(n_jobs=2, prefer="threads")(
+        delayed(learner._refit_jobs)() for _ in range(2)
+    )
+    assert inner == [None, None]
 
 
 def _blob_and_outlier():

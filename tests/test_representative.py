@@ -41,7 +41,7 @@ def test_cold_query_covers_every_cluster(blobs, method):
     )
 
 
-@pytest.mark.parametrize("method", ["kcenter", "density"])
+@pytest.mark.parametrize("method", ["kcenter", "density", "kmeans"])
 def test_queries_move_away_from_the_labeled_samples(blobs, method):
     X, y = blobs
     y_partial = np.full(400, -1)
@@ -184,3 +184,47 @@ def test_errors_name_the_parameter_and_the_fix(blobs):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_kmeans_clusters_the_pool_once_per_fit(blobs, monkeypatch):
+    import skal.representative as representative
+
+    X, y = blobs
+    fits = []
+    real = representative.kmeans_clusters
+
+    def counting(*args, **kwargs):
+        fits.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(representative, "kmeans_clusters", counting)
+    sampler = _sampler(method="kmeans", batch_size=4).fit(X, np.full(400, -1))
+    picked = []
+    for _ in range(5):
+        idx = sampler.query()
+        assert not np.isin(idx, picked).any()
+        picked += idx.tolist()
+        sampler.teach(y=y[idx], indices=idx)
+    assert fits == [40]  # 10 * batch_size clusters, fitted once
+    # Twenty labels over forty clusters: one representative per cluster, so
+    # every blob has been visited.
+    assert set(y[picked]) == set(range(8))
+    # A refit starts afresh.
+    sampler.fit(X, np.full(400, -1))
+    sampler.query()
+    assert fits == [40, 40]
+
+
+def test_kmeans_simulation_clusters_into_the_budget(blobs, monkeypatch):
+    import skal.representative as representative
+
+    X, y = blobs
+    fits = []
+    real = representative.kmeans_clusters
+    monkeypatch.setattr(
+        representative,
+        "kmeans_clusters",
+        lambda *a, **k: fits.append(a[1]) or real(*a, **k),
+    )
+    _sampler(method="kmeans", batch_size=4, n_initial=8, budget=24).fit(X, y)
+    assert fits == [24]

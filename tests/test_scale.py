@@ -211,3 +211,58 @@ def test_query_memory_does_not_grow_with_the_pool():
             peaks.append(tracemalloc.get_traced_memory()[1])
             tracemalloc.stop()
     assert peaks[1] < 1.5 * peaks[0]
+
+
+# ------------------------------------------------------------ BLAS threads
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+class _RecordsThreads(LogisticRegression):
+    """Records the BLAS threads in force whenever it scores rows."""
+
+    seen = []
+
+    def predict_proba(self, X):
+        type(self).seen.append(_blas_threads())
+        return super().predict_proba(X)
+
+
+def test_parallel_scoring_shares_the_blas_threads_out():
+    from joblib import cpu_count
+    from threadpoolctl import threadpool_limits
+
+    from skal._threads import worker_threads
+
+    # As many workers as cores: one BLAS thread each, whatever the machine.
+    n_jobs = max(2, cpu_count())
+    assert worker_threads(n_jobs) == 1
+    X, y = _labeled()
+    with threadpool_limits(limits=2):
+        _RecordsThreads.seen = []
+        UncertaintySamplingClassifier(
+            _RecordsThreads(), batch_size=5, n_jobs=n_jobs, random_state=0
+        ).fit(X, y).query(_tied_pool())
+        parallel_seen = _RecordsThreads.seen
+        assert _blas_threads() == 2  # restored afterwards
+        _RecordsThreads.seen = []
+        UncertaintySamplingClassifier(
+            _RecordsThreads(), batch_size=5, random_state=0
+        ).fit(X, y).query(_tied_pool())
+        sequential_seen = _RecordsThreads.seen
+    assert len(parallel_seen) >= 2 and set(parallel_seen) == {1}
+    # Sequential work keeps every thread the caller allows.
+    assert set(sequential_seen) == {2}
+
+
+def test_thread_limits_never_raise_a_lower_setting():
+    from threadpoolctl import threadpool_limits
+
+    from skal._threads import limited_threads
+
+    with threadpool_limits(limits=1):
+        with limited_threads(2):
+            assert _blas_threads() == 1
+        assert _blas_threads() == 1

@@ -215,3 +215,23 @@ def test_errors_name_the_fix(iris):
     with pytest.raises(InvalidParameterError, match="criterion.*'k_best'"):
         _uncertainty(self_training=SelfTraining(criterion="best")).fit(X, y)
     assert not hasattr(_uncertainty(self_training=SelfTraining()), "pseudo_indices_")
+
+
+@pytest.mark.parametrize("max_iter", [1, 3])
+def test_max_samples_keeps_the_most_confident_pseudo_labels(iris, max_iter):
+    X, _, y_partial = iris
+    capped = _uncertainty(
+        self_training=SelfTraining(0.6, max_iter=max_iter, max_samples=7)
+    ).fit(X, y_partial)
+    assert capped.pseudo_indices_.shape == (7,)
+    if max_iter == 1:
+        oracle_only = LogisticRegression(max_iter=500).fit(X[SEEDS], y_partial[SEEDS])
+        pool = np.setdiff1d(np.arange(150), SEEDS)
+        conf = oracle_only.predict_proba(X[pool]).max(axis=1)
+        assert (conf > 0.6).sum() > 7  # the cap binds
+        most = pool[np.argsort(-conf, kind="stable")[:7]]
+        np.testing.assert_array_equal(np.sort(capped.pseudo_indices_), np.sort(most))
+    free = _uncertainty(
+        self_training=SelfTraining(0.6, max_iter=max_iter, max_samples=None)
+    ).fit(X, y_partial)
+    assert free.pseudo_indices_.shape[0] > 7

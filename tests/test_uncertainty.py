@@ -336,3 +336,106 @@ def test_clone_of_a_fitted_learner_is_unfitted(iris_partial):
     fresh = clone(learner)
     assert not hasattr(fresh, "estimator_")
     assert fresh.get_params()["measure"] == "margin"
+
+
+# ------------------------------------------------------------- warm start
+def _first_labels(y, per_class=2):
+    return np.concatenate([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)])
+
+
+def test_warm_start_continues_the_previous_solution():
+    """With warm_start, the round's fit starts from the previous round's
+    coefficients: exactly what LogisticRegression(warm_start=True) refitted by
+    hand gives, one lbfgs iteration at a time."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_iris(return_X_y=True)
+    rows = _first_labels(y)
+    y_partial = np.full_like(y, -1)
+    y_partial[rows] = y[rows]
+    lr = LogisticRegression(max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        learner = UncertaintySamplingClassifier(
+            lr, batch_size=5, warm_start=True, random_state=0
+        ).fit(X, y_partial)
+        first = learner.estimator_
+        idx = learner.query()
+        learner.teach(y=y[idx], indices=idx)
+        by_hand = clone(lr).fit(X[rows], y[rows])
+        by_hand.set_params(warm_start=True).fit(
+            np.r_[X[rows], X[idx]], np.r_[y[rows], y[idx]]
+        )
+        cold = clone(lr).fit(np.r_[X[rows], X[idx]], np.r_[y[rows], y[idx]])
+    assert learner.estimator_ is first
+    np.testing.assert_array_equal(learner.estimator_.coef_, by_hand.coef_)
+    assert not np.allclose(learner.estimator_.coef_, cold.coef_)
+    assert learner.estimator.warm_start is False
+
+
+def test_warm_start_reaches_the_optimum_of_a_cold_fit():
+    """A convex model resumed round after round ends where a fresh fit on the
+    same labels ends: warm starts cost no accuracy."""
+    X, y = load_iris(return_X_y=True)
+    rows = _first_labels(y)
+    y_partial = np.full_like(y, -1)
+    y_partial[rows] = y[rows]
+    lr = LogisticRegression(tol=1e-10, max_iter=10_000)
+    warm = UncertaintySamplingClassifier(
+        lr, batch_size=5, warm_start=True, random_state=0
+    ).fit(X, y_partial)
+    for _ in range(4):
+        idx = warm.query()
+        warm.teach(y=y[idx], indices=idx)
+    X_train, y_train = X[warm.labeled_indices_], y[warm.labeled_indices_]
+    cold = clone(lr).fit(X_train, y_train)
+    np.testing.assert_allclose(warm.estimator_.coef_, cold.coef_, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(warm.predict(X), cold.predict(X))
+
+
+def test_warm_start_with_a_new_class_trains_a_fresh_clone():
+    X, y = load_iris(return_X_y=True)
+    y_partial = np.full_like(y, -1)
+    y_partial[[0, 1, 50, 51]] = y[[0, 1, 50, 51]]
+    learner = UncertaintySamplingClassifier(
+        LogisticRegression(), warm_start=True, random_state=0
+    ).fit(X, y_partial)
+    first = learner.estimator_
+    learner.teach(y=y[[100]], indices=[100])
+    assert learner.estimator_ is not first
+    assert learner.estimator_.coef_.shape == (3, 4)
+
+
+@pytest.mark.parametrize(
+    "estimator, resumes",
+    [
+        (LogisticRegression(), True),
+        ("pipeline", True),
+        ("sgd", True),
+        ("forest", False),
+        ("hist_gradient_boosting", False),
+        (GaussianNB(), False),
+    ],
+)
+def test_which_estimators_can_warm_start(estimator, resumes):
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    estimator = {
+        "pipeline": make_pipeline(StandardScaler(), LogisticRegression()),
+        "sgd": SGDClassifier(loss="log_loss"),
+        "forest": RandomForestClassifier(n_estimators=3),
+        "hist_gradient_boosting": HistGradientBoostingClassifier(max_iter=3),
+    }.get(estimator, estimator)
+    X, y = load_iris(return_X_y=True)
+    learner = UncertaintySamplingClassifier(estimator, warm_start=True)
+    if resumes:
+        learner.fit(X, y)
+    else:
+        # Their warm_start adds members (or there is none): refused, by name.
+        with pytest.raises(TypeError, match="cannot; use warm_start=False"):
+            learner.fit(X, y)

@@ -120,7 +120,9 @@ def local_density(
     Returns
     -------
     density : ndarray of shape (n_samples,)
-        Positive; exact duplicates get a large finite value.
+        Positive; exact duplicates get a large finite value. Each sample's
+        density depends on the sample and the reference only, so rating a
+        pool a chunk of rows at a time gives the same values.
 
     References
     ----------
@@ -143,16 +145,23 @@ def local_density(
     reference = _reference(X, reference, n_reference, random_state, "local density")
     n_ref = reference.shape[0]
     kk = max(1, min(int(n_neighbors), n_ref - 1))
-    size = min(chunk_rows(X.shape[0], 16 * n_ref), 4096)
-    mean_dist = np.empty(X.shape[0])
-    for batch in gen_batches(X.shape[0], size):
-        D = pairwise_distances(X[batch], reference, metric=metric)
-        if n_ref > 1:
-            D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
-        mean_dist[batch] = D.mean(axis=1)
-    # A floor relative to the pool's own scale keeps duplicates finite (and
-    # density * distance free of inf * 0).
-    positive = mean_dist[mean_dist > 0]
+
+    def mean_distances(rows):
+        size = min(chunk_rows(rows.shape[0], 16 * n_ref), 4096)
+        out = np.empty(rows.shape[0])
+        for batch in gen_batches(rows.shape[0], size):
+            D = pairwise_distances(rows[batch], reference, metric=metric)
+            if n_ref > 1:
+                D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
+            out[batch] = D.mean(axis=1)
+        return out
+
+    mean_dist = mean_distances(X)
+    # A floor relative to the reference's own scale keeps duplicates finite
+    # (and density * distance free of inf * 0); taken from the reference, it
+    # is the same whichever rows, or chunks of rows, are rated.
+    scale = mean_distances(reference)
+    positive = scale[scale > 0]
     floor = 1e-6 * (np.median(positive) if positive.size else 1.0)
     return 1.0 / np.maximum(mean_dist, floor)
 

@@ -12,11 +12,15 @@ from sklearn.utils import check_array
 from sklearn.utils.extmath import row_norms
 
 __all__ = [
+    "LinearRows",
     "argmax_keyed",
+    "check_available",
+    "keys_for",
     "check_centers",
     "check_features",
     "check_k",
     "distances_to",
+    "row_geometry",
     "nearest_distances",
     "normalize",
     "squared_norms",
@@ -94,6 +98,114 @@ def distances_to(X, j, metric="euclidean", sq_norms=None):
     # The pick itself is at distance 0 exactly, whatever the rounding.
     d2[j] = 0.0
     return np.sqrt(d2, out=d2)
+
+
+class LinearRows:
+    """Rows of ``X`` seen through a linear map ``x -> A x``, for selectors
+    that measure Euclidean distances to one pick at a time: the mapped rows
+    are never formed.
+
+    A Pipeline head that is affine (scalers, PCA: ``f(x) = A x + b``) maps
+    distances as ``||f(x) - f(c)|| = ||A (x - c)||``, so the distances from
+    every row to a pick ``c`` are one matrix-vector product with the raw rows,
+    ``X (A^T A c)``, and the squared norms ``||A x||^2`` computed once, a
+    chunk of rows at a time: memory O(n_samples), whatever the number of
+    features, instead of a transformed copy of the pool.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_inputs)
+        Numeric rows (float).
+    A : ndarray of shape (n_features, n_inputs), default=None
+        The linear part of the map; None is the identity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import LinearRows, kcenter_greedy
+    >>> X = np.array([[0.0, 0.0], [0.0, 3.0], [1.0, 0.0]])
+    >>> rows = LinearRows(X, A=np.diag([10.0, 1.0]))  # x scaled by 10
+    >>> rows.distances_to(0).tolist()
+    [0.0, 3.0, 10.0]
+    >>> kcenter_greedy(rows, 1, nearest=[0.0, 3.0, 10.0]).tolist()
+    [2]
+    """
+
+    def __init__(self, X, A=None):
+        self.X = X
+        self.M = None if A is None else np.asarray(A.T @ A)
+        n_features = X.shape[1] if A is None else A.shape[0]
+        self.shape = (X.shape[0], n_features)
+        if A is None:
+            self.sq_norms = row_norms(X, squared=True)
+        else:
+            from sklearn.utils import gen_batches
+
+            self.sq_norms = np.empty(X.shape[0])
+            size = max(1, (1 << 22) // max(A.shape[0] + A.shape[1], 1))
+            for batch in gen_batches(X.shape[0], size):
+                self.sq_norms[batch] = row_norms(
+                    np.asarray(X[batch] @ A.T), squared=True
+                )
+
+    def distances_to(self, j):
+        """Distances from every row to row ``j``, in the mapped space."""
+        X = self.X
+        x = np.asarray(X[j].todense()).ravel() if sp.issparse(X) else X[j]
+        v = x if self.M is None else self.M @ x
+        dots = np.asarray(X @ v).ravel()
+        d2 = self.sq_norms - 2.0 * dots
+        d2 += self.sq_norms[j]
+        np.maximum(d2, 0.0, out=d2)
+        d2[j] = 0.0
+        return np.sqrt(d2, out=d2)
+
+
+class _MetricRows:
+    """A feature matrix with a metric: what the selectors measure distances
+    on, one pick at a time (:func:`row_geometry`)."""
+
+    def __init__(self, X, metric):
+        self.X = X
+        self.metric = metric
+        self.shape = X.shape
+        self.sq_norms = squared_norms(X, metric)
+
+    def distances_to(self, j):
+        return distances_to(self.X, j, self.metric, self.sq_norms)
+
+
+def row_geometry(X, metric="euclidean", *, what="batch diversity"):
+    """What a selector measures distances on: a :class:`LinearRows` as given,
+    or validated features with their metric."""
+    if isinstance(X, LinearRows):
+        if metric != "euclidean":
+            raise ValueError(
+                f"{what}: LinearRows measure Euclidean distances, not {metric!r}."
+            )
+        return X
+    return _MetricRows(check_features(X, what=what), metric)
+
+
+def check_available(available, n):
+    """A boolean mask of the rows a selector may pick (all if None)."""
+    if available is None:
+        return np.ones(n, dtype=bool)
+    available = np.asarray(available, dtype=bool)
+    if available.shape != (n,):
+        raise ValueError(f"available must be {n} booleans, one per sample.")
+    return available
+
+
+def keys_for(random_state, available):
+    """Tie-break keys: one draw per available row, in row order, so a
+    selection over some rows of a larger matrix breaks ties exactly as over
+    those rows alone; unavailable rows get -inf."""
+    from skal._random import as_generator
+
+    keys = np.full(available.shape[0], -np.inf)
+    keys[available] = as_generator(random_state).random(int(available.sum()))
+    return keys
 
 
 def nearest_distances(X, centers, metric="euclidean"):

@@ -16,13 +16,16 @@ import numpy as np
 
 from skal._random import as_generator, draw_seed
 from skal.selection._distances import (
+    LinearRows,
     argmax_keyed,
+    check_available,
     check_centers,
     check_features,
     check_k,
-    distances_to,
+    keys_for,
     nearest_distances,
     normalize,
+    row_geometry,
     squared_norms,
 )
 from skal.selection._topk import check_scores, top_k_keyed
@@ -30,8 +33,8 @@ from skal.selection._topk import check_scores, top_k_keyed
 __all__ = ["cluster_diverse", "kcenter_greedy", "ranked_batch"]
 
 
-def _initial_nearest(X, X_labeled, nearest, metric, what):
-    n = X.shape[0]
+def _initial_nearest(geometry, X_labeled, nearest, metric, what):
+    n = geometry.shape[0]
     if nearest is not None:
         if X_labeled is not None:
             raise ValueError("Pass X_labeled or nearest, not both.")
@@ -41,6 +44,14 @@ def _initial_nearest(X, X_labeled, nearest, metric, what):
                 f"nearest must hold {n} non-negative distances, one per sample."
             )
         return nearest
+    if isinstance(geometry, LinearRows):
+        if X_labeled is not None and len(X_labeled):
+            raise ValueError(
+                f"{what} on LinearRows takes the labeled samples as nearest "
+                "(each row's distance to them), not as X_labeled."
+            )
+        return np.full(n, np.inf)
+    X = geometry.X
     return nearest_distances(X, check_centers(X, X_labeled, what), metric)
 
 
@@ -52,6 +63,7 @@ def kcenter_greedy(
     nearest=None,
     scores=None,
     weights=None,
+    available=None,
     metric="euclidean",
     random_state=None,
 ):
@@ -69,8 +81,10 @@ def kcenter_greedy(
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        The pool.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or \
+            LinearRows
+        The pool, or its rows seen through a linear map (:class:`LinearRows`,
+        Euclidean only).
     k : int
         Batch size, in ``[1, n_samples]``.
     X_labeled : {array-like, sparse matrix} of shape (n_labeled, n_features), \
@@ -84,6 +98,10 @@ def kcenter_greedy(
     weights : array-like of shape (n_samples,), default=None
         Positive weights: each pick then maximises ``weight * distance``
         (density-weighted k-center, see :func:`representatives`).
+    available : array-like of bool of shape (n_samples,), default=None
+        The rows that may be picked (all if None); the others still count
+        as samples, not as centers. Ties break as if only the available
+        rows had been given.
     metric : str, default="euclidean"
         Any metric of :func:`sklearn.metrics.pairwise_distances`.
     random_state : int, Generator or None
@@ -111,23 +129,27 @@ def kcenter_greedy(
     >>> kcenter_greedy(X, 2, nearest=[0.0, 0.1, 5.0, 10.0]).tolist()
     [3, 2]
     """
-    X = check_features(X, what="k-center selection")
-    n = X.shape[0]
-    check_k(k, n)
-    nearest = _initial_nearest(X, X_labeled, nearest, metric, "k-center selection")
+    geometry = row_geometry(X, metric, what="k-center selection")
+    n = geometry.shape[0]
+    available = check_available(available, n)
+    check_k(k, int(available.sum()))
+    nearest = _initial_nearest(
+        geometry, X_labeled, nearest, metric, "k-center selection"
+    )
     scores = np.zeros(n) if scores is None else check_scores(scores, allow_inf=True)
-    keys = as_generator(random_state).random(n)
-    sq_norms = squared_norms(X, metric)
+    keys = keys_for(random_state, available)
     if weights is not None:
         weights = check_scores(weights)
-        if weights.shape[0] != n or weights.min() <= 0:
+        if weights.shape[0] != n or weights[available].min() <= 0:
             raise ValueError(f"weights must be {n} positive numbers.")
+    # Unavailable rows never win (even against duplicates at distance 0).
+    nearest[~available] = -np.inf
     chosen = np.empty(k, dtype=np.intp)
     for t in range(k):
         objective = nearest if weights is None else nearest * weights
         j = argmax_keyed(objective, scores, keys)
         chosen[t] = j
-        np.minimum(nearest, distances_to(X, j, metric, sq_norms), out=nearest)
+        np.minimum(nearest, geometry.distances_to(j), out=nearest)
         # A chosen sample must never win again, even against exact duplicates
         # of itself (distance 0).
         nearest[j] = -np.inf
@@ -143,6 +165,7 @@ def ranked_batch(
     nearest=None,
     n_labeled=None,
     alpha=None,
+    available=None,
     metric="euclidean",
     random_state=None,
 ):
@@ -161,8 +184,10 @@ def ranked_batch(
     ----------
     scores : array-like of shape (n_samples,)
         Informativeness, higher is better.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        The pool.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or \
+            LinearRows
+        The pool, or its rows seen through a linear map (:class:`LinearRows`,
+        Euclidean only).
     k : int
         Batch size, in ``[1, n_samples]``.
     X_labeled : {array-like, sparse matrix} of shape (n_labeled, n_features), \
@@ -176,6 +201,10 @@ def ranked_batch(
         otherwise.
     alpha : float in [0, 1], default=None
         Weight of novelty; None uses the paper's ``|U| / (|U| + |L|)``.
+    available : array-like of bool of shape (n_samples,), default=None
+        The rows that form the pool ``U`` (all if None); the others are
+        ignored: their scores do not enter the scaling, they are never
+        picked, and ties break as if only the available rows had been given.
     metric : str, default="euclidean"
         Any metric of :func:`sklearn.metrics.pairwise_distances`.
     random_state : int, Generator or None
@@ -201,33 +230,44 @@ def ranked_batch(
     [0, 2]
     """
     scores = check_scores(scores)
-    X = check_features(X, what="ranked batch selection")
-    n = X.shape[0]
+    geometry = row_geometry(X, metric, what="ranked batch selection")
+    n = geometry.shape[0]
     if scores.shape[0] != n:
         raise ValueError(f"{scores.shape[0]} scores for {n} samples.")
-    check_k(k, n)
+    available = check_available(available, n).copy()
+    n_pool = int(available.sum())
+    check_k(k, n_pool)
     if alpha is not None and not 0 <= alpha <= 1:
         raise ValueError(f"alpha must be in [0, 1] or None, got {alpha!r}.")
     if nearest is None:
-        X_labeled = check_centers(X, X_labeled, "ranked batch selection")
+        if not isinstance(geometry, LinearRows):
+            X_labeled = check_centers(geometry.X, X_labeled, "ranked batch selection")
         n_labeled = 0 if X_labeled is None else X_labeled.shape[0]
     elif n_labeled is None:
         raise ValueError("Give n_labeled with nearest.")
-    nearest = _initial_nearest(X, X_labeled, nearest, metric, "ranked batch selection")
-    keys = as_generator(random_state).random(n)
-    sq_norms = squared_norms(X, metric)
-    u = normalize(scores)
-    available = np.ones(n, dtype=bool)
+    nearest = _initial_nearest(
+        geometry, X_labeled, nearest, metric, "ranked batch selection"
+    )
+    keys = keys_for(random_state, available)
+    u = np.zeros(n)
+    u[available] = normalize(scores[available])
     chosen = np.empty(k, dtype=np.intp)
+    # One buffer for the objective: per pick, O(n) time and no new vectors.
+    combined = np.empty(n)
     for t in range(k):
-        a = (n - t) / (n + n_labeled) if alpha is None else alpha
-        # 1 - 1 / (1 + d) = d / (1 + d); written so that d = inf gives 1.
-        novelty = 1.0 - 1.0 / (1.0 + nearest)
-        combined = np.where(available, a * novelty + (1 - a) * u, -np.inf)
+        a = (n_pool - t) / (n_pool + n_labeled) if alpha is None else alpha
+        # novelty = 1 - 1 / (1 + d) = d / (1 + d); written so that d = inf
+        # gives 1.
+        np.add(nearest, 1.0, out=combined)
+        np.reciprocal(combined, out=combined)
+        np.subtract(1.0, combined, out=combined)
+        combined *= a
+        combined += (1 - a) * u
+        combined[~available] = -np.inf
         j = argmax_keyed(combined, u, keys)
         chosen[t] = j
         available[j] = False
-        np.minimum(nearest, distances_to(X, j, metric, sq_norms), out=nearest)
+        np.minimum(nearest, geometry.distances_to(j), out=nearest)
     return chosen
 
 
