@@ -128,6 +128,8 @@ numpydoc_xref_ignore = {
     "object",
     "objects",
     "type",
+    "n_inputs",
+    "n_clusters",
     "n_samples",
     "n_features",
     "n_classes",

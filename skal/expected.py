@@ -264,7 +264,7 @@ def _future_losses(
 
 def _nested():
     """Whether this code already runs in a joblib worker or under a
-    :func:`joblib.parallel_config` that sets ``n_jobs``."""
+    ``joblib.parallel_config`` that sets ``n_jobs``."""
     from joblib.parallel import get_active_backend
 
     backend, n_jobs = get_active_backend()
@@ -287,7 +287,7 @@ class ExpectedErrorReductionClassifier(
     error is estimated on another (``n_eval_samples``): the work per query is
     bounded by ``n_candidates * n_classes`` refits, whatever the pool. The
     refits run in parallel, on every core by default (``n_jobs=None``; inside
-    a joblib worker or a :func:`joblib.parallel_config`, that decides), and,
+    a joblib worker or a ``joblib.parallel_config``, that decides), and,
     for estimators that resume optimisation (linear models with
     ``warm_start``, SGD, networks), each starts from the current model's
     solution: one more label moves the optimum little, so the refit takes a
