@@ -161,7 +161,12 @@ class CommitteeSampler(
         two classifiers, one member each. Members are cloned on every refit.
         To tune a listed member's hyper-parameters, grid-search over whole
         lists (``{"estimator": [[a, b], [a2, b]]}``): nested
-        ``estimator__<param>`` names reach only a single estimator.
+        ``estimator__<param>`` names reach only a single estimator. The
+        committee predicts with its members' mean probability, so a weaker
+        member lowers its accuracy: a logistic regression listed with a
+        Gaussian naive Bayes reached 0.748 on digits at 200 labels, against
+        random sampling's 0.917 (docs/label-efficiency.md). List members of
+        similar strength.
     measure : str, Measure or callable, default="vote_entropy"
         Disagreement measure from :data:`skal.scoring.MEASURES`:
         ``"vote_entropy"`` and ``"variation_ratios"`` read the members' hard
@@ -170,6 +175,16 @@ class CommitteeSampler(
         ``"mean_std"`` read their probabilities; the single-model measures
         (``"margin"``...) read their mean probability. A callable maps the
         members' probabilities, shape (n_members, n, K), to n scores.
+
+        With few labels, the probability measures can lose to random
+        sampling: members fitted on bootstrap resamples of a few dozen
+        labels are confidently wrong in different ways, and these measures
+        rank highest the rows where one member is confidently wrong, which
+        are not where a label teaches most (digits, 20 to 200 labels of a logistic
+        regression: ``"kl_max_disagreement"`` -10.6, ``"mutual_information"``
+        -11.2, ``"mean_std"`` -10.0 and ``"consensus_entropy"`` -4.7 points of
+        area under the learning curve, docs/label-efficiency.md). The vote
+        measures, the default, stay at or above random sampling there.
     n_members : int, default=5
         Committee size when ``estimator`` is a single estimator; ignored for a
         list.

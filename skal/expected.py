@@ -109,6 +109,14 @@ class ExpectedModelChangeClassifier(
     weighted by how far ``x`` lies from the origin of the model's input space,
     where a label would swing the weights the most.
 
+    That weighting helps where the informative samples lie far out
+    (four-class synthetic data: +4.4 points of final accuracy over random
+    sampling, more than margin's +3.5) and costs where they do not (digits:
+    -1.1 points of area under the learning curve, where margin gains 2.6;
+    docs/label-efficiency.md). Like every uncertainty measure it never asks
+    for a class its first labels missed: start it with
+    ``cold_start="typiclust"`` when the first batch is small.
+
     Parameters
     ----------
     estimator : estimator object
@@ -296,6 +304,13 @@ class ExpectedErrorReductionClassifier(
     Scores are ``bound - expected error`` (``bound`` = log K for the
     log-loss, 1 for the 0/1 loss), so that higher is better and scores are
     non-negative like every other strategy's.
+
+    With the candidates a random subsample, the query is close to random
+    sampling with a preference inside the subsample: in
+    docs/label-efficiency.md (``n_candidates=10``, ``n_eval_samples=100``) it
+    is within a point of random sampling on most datasets, for
+    ``n_candidates * n_classes`` refits per query. Raise ``n_candidates``
+    where refits are cheap.
 
     Parameters
     ----------

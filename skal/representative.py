@@ -108,8 +108,8 @@ class RepresentativeSampler(
     See Also
     --------
     RandomSampler : The passive baseline.
-    UncertaintySamplingClassifier : Its ``initial`` parameter accepts the same
-        methods for the cold start.
+    UncertaintySamplingClassifier : Its ``cold_start`` parameter accepts the
+        same methods.
 
     Notes
     -----

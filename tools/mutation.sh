@@ -11,5 +11,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m mutmut run --max-children "${MUTMUT_JOBS:-2}" || true
-python -m mutmut results | grep -c ": survived" | sed 's/^/survived: /'
+echo "survived: $(python -m mutmut results | grep -c ": survived" || true)"
 python -m mutmut results | grep ": survived" || true
