@@ -20,7 +20,7 @@ DOCS = {
 {_P}    ranked batch mode over the pool (Cardoso et al. 2017), greedy
 {_P}    k-center among the ``10 * batch_size`` best (Sener & Savarese 2018),
 {_P}    or informativeness-weighted k-means over them (Zhdanov 2019). The
-{_P}    user guide's "Choosing a learner" says when each one pays.""",
+{_P}    user guide's "Choosing a strategy" says when each one pays.""",
     "density_weight": f"""density_weight : float >= 0, default=0.0
 {_P}    Multiply each score by the sample's information density (its mean
 {_P}    similarity to the pool in ``feature_space``) to this power, so that

@@ -28,6 +28,8 @@ import skal_api  # noqa: E402
 import skal_pages  # noqa: E402
 from inventory_projects import PROJECTS  # noqa: E402
 
+#: The paired-difference column of the label-efficiency tables.
+DELTA_AULC = "Δ AULC (pts, 95% CI)"
 SKLEARN = "https://scikit-learn.org/stable/"
 NUMPY = "https://numpy.org/doc/stable/"
 
@@ -192,8 +194,8 @@ def _check_choosing_a_strategy_shows_the_benchmark_numbers(html):
     assert "label-efficiency-digits.png" in page
     for dataset, (_, rows) in tables.items():
         assert dataset in page
-        aulc = rows["margin"]["AULC"].split("±")[0].strip()
-        assert aulc in page, (dataset, aulc)
+        gain = rows["adaptive"][DELTA_AULC].split("±")[0].strip()
+        assert gain in page, (dataset, gain)
 
 
 @pytest.mark.slow
@@ -218,13 +220,20 @@ def test_benchmark_tables_are_read_from_label_efficiency():
     )
     assert {"digits", "iris"} <= set(tables)
     for _, rows in tables.values():
-        assert {"margin", "random"} <= set(rows)
+        assert {"adaptive", "margin", "random"} <= set(rows)
         for row in rows.values():
-            assert {"AULC", "deficiency", "label savings"} <= set(row)
+            assert {"AULC", DELTA_AULC, "gap closed"} <= set(row)
     text = "### toy: 3 samples\n\n| learner | AULC |\n|---|---|\n| a | 0.5 ± 0.1 |\n"
     assert skal_pages.benchmark_tables(text) == {
         "toy": ("3 samples", {"a": {"AULC": "0.5 ± 0.1"}})
     }
+
+
+def test_summary_cells_are_read_with_their_sign():
+    assert skal_pages._mean("+3.9 ± 0.9") == 3.9
+    assert skal_pages._mean("-10.6 ± 1.7") == -10.6
+    assert skal_pages._mean("78%") == 78.0
+    assert skal_pages._mean("-") is None
 
 
 def _entries(name):

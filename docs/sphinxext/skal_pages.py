@@ -54,8 +54,9 @@ def benchmark_tables(text):
 
 
 def _mean(cell):
-    """The mean of ``"0.875 ± 0.013"``, or of ``"42%"``; None for ``"-"``."""
-    match = re.match(r"^\s*(-?[\d.]+)\s*(%?)", cell or "")
+    """The mean of ``"0.875 ± 0.013"``, ``"+3.9 ± 0.9"`` or ``"42%"``; None
+    for ``"-"``."""
+    match = re.match(r"^\s*([-+]?[\d.]+)\s*(%?)", cell or "")
     return float(match[1]) if match else None
 
 
