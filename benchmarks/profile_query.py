@@ -15,7 +15,11 @@ LogisticRegression, 20 features, 10 classes, batch 100):
 2. **Variants**, each timed as a whole call: the floor (``predict_proba`` on
    the whole pool), skal's query, the prototype of ``margin_prototype.py`` at
    several chunk sizes, and, on one chunk's probabilities, ``top_two``
-   against ``np.partition(axis=1)`` and ``check_proba``.
+   against ``np.partition(axis=1)`` and ``check_proba``, and the plain
+   ``margin_core(check_proba(...))`` against ``checked_margin_core``, the
+   one-pass check and margin that skal's margin query runs per chunk since
+   commit 20e1cf5 (the stage replay of item 1 is the plain path: its
+   ``check_proba`` and ``top_two`` stages are what that pass fuses).
 3. ``--cprofile``: cProfile of skal's query, the functions by own time.
 
 Every call starts in the same state (``_runner.reset``, ``--state`` as in
@@ -65,7 +69,11 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from skal import UncertaintySamplingClassifier  # noqa: E402
 from skal._random import KeyStream, base_seed  # noqa: E402
 from skal.scoring import check_proba  # noqa: E402
-from skal.scoring._measures import top_two  # noqa: E402
+from skal.scoring._measures import (  # noqa: E402
+    checked_margin_core,
+    margin_core,
+    top_two,
+)
 from skal.selection import check_scores, top_k_keyed  # noqa: E402
 
 STAGES = [
@@ -241,6 +249,13 @@ def main(argv=None):
         ),
         f"check_proba, one chunk ({chunks[0]:,} rows)": (
             lambda: check_proba(probas, n_classes=n_classes, source=source)
+        ),
+        f"check_proba + margin_core, one chunk ({chunks[0]:,} rows)": (
+            lambda: margin_core(check_proba(probas, n_classes=n_classes, source=source))
+        ),
+        # What skal's margin query runs per chunk since commit 20e1cf5.
+        f"checked_margin_core (one pass), one chunk ({chunks[0]:,} rows)": (
+            lambda: checked_margin_core(probas, n_classes=n_classes, source=source)
         ),
     }
     variants.update(chunk_top_two)
