@@ -434,3 +434,19 @@ def test_get_measure_with_a_measure_or_a_callable():
     np.testing.assert_array_equal(anonymous([[0.5, 0.5]]), [1.0])
     with pytest.raises(ValueError, match=r"^reads must be one of \("):
         scoring.Measure("m", first_class, reads="logits")
+
+
+def test_a_custom_measure_keeps_its_bound_and_finiteness():
+    m = scoring.Measure("twice", lambda p: 2 * p[:, 0], "proba", lambda k, n: 2.0)
+    assert m.upper(3) == 2.0 and not m.finite
+    np.testing.assert_allclose(m.normalized([[0.5, 0.5]]), [0.5])
+    assert scoring.Measure("f", np.sum, "proba", finite=True).finite is True
+
+
+def test_normalized_reads_classes_and_members_from_the_values():
+    # Consensus entropy of 2 classes over 3 samples: bounded by log 2.
+    np.testing.assert_allclose(
+        MEASURES["consensus_entropy"].normalized(TWO_MEMBERS), [1.0, 1.0, 0.0]
+    )
+    # Vote fractions carry no member count: the bound is log K.
+    np.testing.assert_allclose(MEASURES["vote_entropy"].normalized([[0.5, 0.5]]), [1])

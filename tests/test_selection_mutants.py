@@ -5,6 +5,8 @@ Expected values are derived by hand in the comments or computed by an
 independent route (scikit-learn's pairwise distances, a brute-force loop).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -607,3 +609,170 @@ def test_representatives_errors_name_the_method():
         representatives([["a"]], 1, method="kmeans")
     with pytest.raises(ValueError, match=r"method must be one of \['kcenter'"):
         representatives(LINE, 1, method="nope")
+
+
+# ------------------------------------------------------ second mutation run
+def test_top_k_keyed_larger_keys_win_ties():
+    from skal.selection import top_k_keyed
+
+    scores, keys = np.array([0.5, 0.5, 0.5, 0.1]), np.array([0.1, 0.9, 0.5, 1.0])
+    assert top_k_keyed(scores, keys, 1).tolist() == [1]
+    assert top_k_keyed(scores, keys, 2).tolist() == [1, 2]
+    assert top_k_keyed(scores, keys, 4).tolist() == [1, 2, 0, 3]
+
+
+def test_check_scores_refuses_inf_unless_allowed():
+    from skal.selection import check_scores
+
+    assert check_scores([1, 2]).dtype == np.float64
+    with pytest.raises(ValueError, match="^informativeness scores contain infinite"):
+        check_scores([1.0, np.inf])
+    with pytest.raises(ValueError, match="^informativeness scores contain NaN;"):
+        check_scores([np.nan, np.inf], allow_inf=True)
+    with pytest.raises(ValueError, match=r"NaN or inf in X, or a failed fit"):
+        top_k([np.nan], 1)
+    assert check_scores([1.0, np.inf], allow_inf=True)[1] == np.inf
+    with pytest.raises(ValueError, match="scores must be 1-d"):
+        check_scores([[1.0]])
+
+
+def test_duplicates_of_a_large_pick_are_at_distance_zero_not_nan():
+    # Found by search: 30 copies of this row give |x|^2 - 2 x.x + |x|^2 < 0.
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        x = rng.normal(size=(1, 10)) * 1e6
+    X = np.repeat(x, 30, axis=0)
+    sq = (X**2).sum(axis=1)
+    assert (sq - 2 * X @ X[0] + sq[0] < 0).any()  # the case this test is about
+    for d in (distances_to(X, 0), LinearRows(X).distances_to(0)):
+        assert not np.isnan(d).any() and d.max() < 1.0
+
+
+def test_ranked_batch_uses_the_kept_distances_and_breaks_ties_at_random():
+    # alpha = 1: the farthest by the kept distances (row 3), not by score.
+    near = [0.0, 1.0, 2.0, 10.0, 6.0]
+    scores = [0.0, 0.2, 0.1, 0.3, 1.0]
+    assert ranked_batch(scores, LINE, 1, nearest=near, n_labeled=1, alpha=1)[0] == 3
+    firsts = {
+        int(ranked_batch([0.5] * 5, LINE, 1, random_state=s)[0]) for s in range(30)
+    }
+    assert len(firsts) > 1
+
+
+def test_ranked_batch_paper_alpha_without_labeled_samples():
+    X = np.random.default_rng(13).normal(size=(12, 2))
+    scores = np.random.default_rng(14).random(12)
+    idx = ranked_batch(scores, X, 4, random_state=0)
+    u = (scores - scores.min()) / (scores.max() - scores.min())
+    for t, j in enumerate(idx):
+        d = pairwise_distances(X, X[idx[:t]]).min(axis=1) if t else np.full(12, np.inf)
+        a = (12 - t) / 12  # |U| / (|U| + |L|), nothing labeled
+        objective = a * (1 - 1 / (1 + d)) + (1 - a) * u
+        rest = np.setdiff1d(np.arange(12), idx[:t])
+        assert objective[j] >= objective[rest].max() - 1e-12
+
+
+def test_cluster_diverse_clusters_ten_candidates_per_pick_and_small_weights():
+    from skal.selection import cluster_diverse
+
+    # Ten best at -5..-1 and 1..5 (mean 0), the eleventh at 0: left out of the
+    # default 10 * k candidates, so the pick is one of +-1.
+    X = np.r_[np.arange(-5, 0), np.arange(1, 6), [0]].astype(float)[:, None]
+    scores = np.r_[np.ones(10), 0.5]
+    assert abs(X[cluster_diverse(scores, X, 1, random_state=0)[0], 0]) == 1
+    # Weights summing to less than one still weigh.
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]])
+    light = cluster_diverse(
+        [0.05, 0.01, 0.01, 0.01, 0.01, 0.05], X, 2, n_candidates=6, random_state=0
+    )
+    assert sorted(light.tolist()) == [0, 5]
+
+
+def test_cluster_diverse_takes_lists_and_data_frames():
+    from skal.selection import cluster_diverse
+
+    pd = pytest.importorskip("pandas")
+    X = np.array([[0.0], [0.1], [0.2], [9.0], [9.1]])
+    scores = [0.9, 0.8, 0.7, 0.2, 0.1]
+    want = cluster_diverse(scores, X, 2, random_state=0)
+    np.testing.assert_array_equal(
+        cluster_diverse(scores, X.tolist(), 2, random_state=0), want
+    )
+    np.testing.assert_array_equal(
+        cluster_diverse(
+            scores, pd.DataFrame(X, index=[5, 4, 3, 2, 1]), 2, random_state=0
+        ),
+        want,
+    )
+    with pytest.raises(ValueError, match="^cluster diversity measures"):
+        cluster_diverse(scores, [["a"], ["b"], ["c"], ["d"], ["e"]], 2)
+
+
+def test_check_features_converts_to_float_and_names_the_fix():
+    from skal.selection import check_features
+
+    assert check_features([[1, 2]]).dtype == np.float64
+    with pytest.raises(ValueError) as info:
+        check_features([["a"]])
+    for fix in ("Pipeline", "feature_space='model'", "turn the option off"):
+        assert fix in str(info.value)
+
+
+def test_clusterings_are_reproducible_with_random_state():
+    X = np.random.default_rng(15).uniform(size=(300, 2))
+    a = kmeans_clusters(X, 8, random_state=4)
+    b = kmeans_clusters(X, 8, random_state=4)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(
+        typiclust(X, 6, random_state=4), typiclust(X, 6, random_state=4)
+    )
+
+
+def test_cover_clusters_prefers_the_larger_cluster_and_reads_masks():
+    # Nothing labeled: cluster 1 (two rows) before cluster 0 (one row).
+    centers = np.array([[0.0], [5.0], [9.0]])
+    assert cover_clusters([0, 1, 1], [0.0, 0.2, 0.1], centers, 1).tolist() == [2]
+    # Cluster 2 has no rows (and no warning about its 0 * inf); an integer
+    # mask is a mask.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cover_clusters([0, 1, 1], [0.0, 0.2, 0.1], centers, 3)
+    got = cover_clusters([0, 1, 1], [0.0, 0.2, 0.1], centers, 2, available=[1, 1, 0])
+    assert got.tolist() == [1, 0]
+
+
+def test_typiclust_small_clusters_defaults_and_bookkeeping():
+    rng = np.random.default_rng(16)
+    # One cluster of 8 with 20 neighbours asked: 7 are used.
+    X = rng.normal(size=(8, 2))
+    got = typiclust(X, 2, max_clusters=1, random_state=0)
+    typicality = _typicality(X, 20)
+    np.testing.assert_allclose(typicality[got], np.sort(typicality)[::-1][:2])
+    # The default of 20 neighbours, on a cluster of 40.
+    X = rng.normal(size=(40, 2))
+    np.testing.assert_array_equal(
+        typiclust(X, 3, max_clusters=1, random_state=0),
+        typiclust(X, 3, n_neighbors=20, max_clusters=1, random_state=0),
+    )
+    # k = n: every row, each once, clusters closing as they run out.
+    assert sorted(typiclust(X[:9], 9, random_state=0).tolist()) == list(range(9))
+    # One feature, three groups: three clusters (not one per feature).
+    X = np.r_[rng.normal(size=10), rng.normal(size=10) + 50, rng.normal(size=10) + 99]
+    got = typiclust(X[:, None], 3, random_state=0)
+    assert sorted((got // 10).tolist()) == [0, 1, 2]
+    with pytest.raises(ValueError, match="^typiclust measures"):
+        typiclust(np.zeros((3, 1)), 1, X_labeled=[["a"]])
+
+
+def test_typiclust_counts_labels_and_picks_alike():
+    rng = np.random.default_rng(17)
+    big, small = rng.normal(size=(30, 2)), rng.normal(size=(10, 2)) + 50
+    X = np.r_[big, small]
+    # Two clusters, one label in the big one: small (0 covered), then big
+    # (1 and 1: the larger), then small (1 against 2).
+    got = typiclust(X, 3, X_labeled=big[:1] + 0.01, max_clusters=2, random_state=0)
+    assert (got >= 30).tolist() == [True, False, True]
+    # Each pick is its cluster's most typical row.
+    for pick, members in ((got[0], np.arange(30, 40)), (got[1], np.arange(30))):
+        t = _typicality(X[members], 20)
+        assert t[members.tolist().index(pick)] == pytest.approx(t.max())
