@@ -65,7 +65,10 @@ def check_proba(proba, *, n_classes=None, source="proba", ndim=2, advice=""):
     # Two passes: row sums catch NaN, inf and unnormalised rows; the minimum
     # catches negative values (with rows summing to 1 and no negative value,
     # nothing can exceed 1).
-    sums = proba.sum(axis=-1)
+    # Huge or infinite values overflow the sums (or give inf - inf): the
+    # error below says so; numpy's RuntimeWarning would only come first.
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = proba.sum(axis=-1)
     low = proba.min()
     bad_sum = not np.all(np.abs(sums - 1.0) <= PROBA_ATOL)
     if bad_sum or low < -PROBA_ATOL:

@@ -42,6 +42,10 @@ __all__ = [
 INPUTS = ("proba", "member_proba", "vote_fractions", "member_predictions", "std")
 
 
+#: Inputs whose last axis is the classes.
+_HAS_CLASSES = ("proba", "member_proba", "vote_fractions")
+
+
 class Measure:
     """An informativeness measure of the registry :data:`MEASURES`.
 
@@ -128,8 +132,15 @@ class Measure:
 
     def normalized(self, values, *, n_classes=None, n_members=None):
         """Scores divided by :meth:`upper` (in ``[0, 1]`` for a bounded
-        measure); an unbounded measure's scores are returned as they are."""
-        scores = self(values)
+        measure); an unbounded measure's scores are returned as they are.
+        ``n_classes`` and ``n_members`` default to those of ``values``
+        where it has them."""
+        values = self.check(values)
+        scores = self.core(values)
+        if n_classes is None and self.reads in _HAS_CLASSES:
+            n_classes = values.shape[-1]
+        if n_members is None and self.reads == "member_proba":
+            n_members = values.shape[0]
         top = self.upper(n_classes, n_members)
         if not np.isfinite(top) or top <= 0:
             return scores

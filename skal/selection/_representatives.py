@@ -213,7 +213,9 @@ def cover_clusters(clusters, dist, centers, k, *, available=None, nearest=None):
     chosen = np.empty(k, dtype=np.intp)
     for t in range(k):
         open_ = taken < starts[1:]
-        objective = np.where(open_, size * nearest, -np.inf)
+        with np.errstate(invalid="ignore"):
+            # A cluster without rows (0 * inf) is never open.
+            objective = np.where(open_, size * nearest, -np.inf)
         # inf * size is inf for every uncovered cluster: the size decides.
         c = argmax_keyed(objective, np.where(open_, size, -np.inf), index)
         chosen[t] = order[taken[c]]

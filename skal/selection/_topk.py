@@ -169,6 +169,9 @@ def chunked_top_k(score_chunk, n_samples, k, *, random_state=None, chunk_size=No
     best_idx = np.empty(0, dtype=np.intp)
     best_scores = np.empty(0)
     best_keys = np.empty(0)
+    if n_samples == 0:
+        # An empty pool (gen_batches refuses n=0): nothing to choose.
+        return best_idx, best_scores
     for batch in gen_batches(n_samples, max(chunk_size, 1)):
         scores = check_scores(score_chunk(batch))
         if scores.shape[0] != batch.stop - batch.start:
