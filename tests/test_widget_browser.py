@@ -209,9 +209,16 @@ def browser(tmp_path):
 
 # ---------------------------------------------------------------- helpers
 def _wait(what, condition, timeout=60):
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:
+            # The widget re-rendered between finding an element and reading
+            # it (each answer redraws the view): look again.
+            value = None
         if value:
             return value
         time.sleep(0.1)
