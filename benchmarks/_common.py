@@ -34,6 +34,21 @@ PEERS_PYTHON = "/tmp/skal-peers-venv/bin/python"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def run_worker(script, spec):
+    """Run ``script --worker <spec as JSON>`` in a fresh process and return
+    the JSON object its last line of output prints: one contestant, nothing
+    of another contestant's allocations or warm-up alive."""
+    proc = subprocess.run(
+        [sys.executable, str(script), "--worker", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode:
+        who = spec.get("contestant", spec)
+        raise RuntimeError(f"{who} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def size(text):
     """``"1e6"`` or ``"1000000"`` -> 1000000."""
     return int(float(text))

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -32,6 +31,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import numpy as np  # noqa: E402
+from _common import run_worker  # noqa: E402
 
 CONTESTANTS = [
     "floor",
@@ -144,17 +144,6 @@ def worker(spec):
     return out
 
 
-def _run(spec):
-    proc = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode:
-        raise RuntimeError(f"{spec['contestant']} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=lambda s: int(float(s)), default=2 * 10**6)
@@ -178,7 +167,7 @@ def main(argv=None):
     load = os.getloadavg()[0]
     raw = {}
     for name in lineup:
-        raw[name] = _run({**spec, "contestant": name})
+        raw[name] = run_worker(__file__, {**spec, "contestant": name})
         r = raw[name]
         print(
             f"{name:<16} fit {r['fit'] / 2**20:7.1f} MiB {r['fit_s']:6.1f} s   "

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -39,6 +38,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import numpy as np  # noqa: E402
+from _common import run_worker  # noqa: E402
 
 DIVERSE = {
     "ranked",
@@ -176,17 +176,6 @@ def worker(spec):
     return out
 
 
-def _run(spec):
-    proc = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode:
-        raise RuntimeError(f"{spec['contestant']} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=lambda s: int(float(s)), default=10**5)
@@ -224,7 +213,7 @@ def main(argv=None):
     raw = {}
     for name in lineup:
         t0 = time.perf_counter()
-        raw[name] = _run({**base, "contestant": name})
+        raw[name] = run_worker(__file__, {**base, "contestant": name})
         print(
             f"{name:<16} {time.perf_counter() - t0:7.1f} s", file=sys.stderr, flush=True
         )

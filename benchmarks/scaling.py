@@ -30,7 +30,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 
@@ -38,6 +37,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import numpy as np  # noqa: E402
+from _common import run_worker as spawn  # noqa: E402
 
 LEARNERS = [
     "random",
@@ -178,17 +178,6 @@ def dask_worker(spec):
     return out
 
 
-def _spawn(spec):
-    proc = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode:
-        raise RuntimeError(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", choices=["runs", "dask"], default="runs")
@@ -220,7 +209,7 @@ def main(argv=None):
             "rounds": args.rounds,
             "batch": args.dask_batch,
         }
-        r = _spawn(spec)
+        r = spawn(__file__, spec)
         print(
             f"\nDask LocalCluster, {args.workers} worker processes x 1 thread; pool "
             f"{args.n:,} x 20 float64 ({args.n * 160 / 2**30:.1f} GiB) in blocks of "
@@ -255,7 +244,7 @@ def main(argv=None):
                     "batch": args.batch,
                     "initial": args.initial,
                 }
-                raw[(name, n)] = _spawn(spec)
+                raw[(name, n)] = spawn(__file__, spec)
                 print(
                     f"{name:<14} {n:>8,} {raw[(name, n)]['wall']:7.2f} s",
                     file=sys.stderr,
