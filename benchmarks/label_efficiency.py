@@ -223,13 +223,18 @@ def print_rows(rows, full, file=sys.stdout):
 
 # ------------------------------------------------------------------ runs
 def run_dataset(name, learner_names, repeats, seed, n_jobs):
-    budget, batch_size, n_initial = SETTINGS[name]
     X, y = load_dataset(name)
-    learners = {}
-    for key in learner_names:
-        learner = LEARNERS[key]()
-        learner.set_params(batch_size=batch_size, n_initial=n_initial)
-        learners[key] = learner
+    return _curves(X, y, SETTINGS[name], learner_names, repeats, seed, n_jobs)
+
+
+def _curves(X, y, setting, learner_names, repeats, seed, n_jobs, **split):
+    """Paired learning curves of the named learners, at ``setting`` =
+    (budget, batch_size, n_initial); ``split`` goes to learning_curves."""
+    budget, batch_size, n_initial = setting
+    learners = {
+        key: LEARNERS[key]().set_params(batch_size=batch_size, n_initial=n_initial)
+        for key in learner_names
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return learning_curves(
@@ -241,6 +246,7 @@ def run_dataset(name, learner_names, repeats, seed, n_jobs):
             random_state=seed,
             n_jobs=n_jobs,
             baseline="random",
+            **split,
         )
 
 
@@ -309,24 +315,16 @@ def held_out(learner_names, repeats, seed, n_jobs):
     X_pool, y_pool, X_test, y_test = make_pool()
     X = np.vstack([X_pool, X_test])
     y = np.concatenate([y_pool, y_test])
-    budget, batch_size, n_initial = HELD_OUT
-    learners = {
-        key: LEARNERS[key]().set_params(batch_size=batch_size, n_initial=n_initial)
-        for key in learner_names
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return learning_curves(
-            learners,
-            X,
-            y,
-            budget=budget,
-            n_repeats=repeats,
-            test_size=X_test.shape[0],
-            random_state=seed,
-            n_jobs=n_jobs,
-            baseline="random",
-        )
+    return _curves(
+        X,
+        y,
+        HELD_OUT,
+        learner_names,
+        repeats,
+        seed,
+        n_jobs,
+        test_size=X_test.shape[0],
+    )
 
 
 def main(argv=None):
