@@ -68,8 +68,8 @@ def unwrap(estimator, X):
 # A torch module's train/eval flags, forward hooks and the global torch seed
 # are shared by every thread: pool chunks scored in parallel threads
 # (n_jobs) would read each other's hooked activations or reseed each other's
-# dropout. Each pass over a network holds this lock; torch itself still uses
-# its own threads inside the pass.
+# dropout. Each pass over a network (``_torch_mode``) holds this lock; torch
+# itself still uses its own threads inside the pass.
 _TORCH_LOCK = threading.RLock()
 
 
@@ -92,17 +92,18 @@ def _torch_mode(net, dropout):
     """
     import torch
 
-    module = net.module_
-    was_training = module.training
-    module.eval()
-    if dropout:
-        for m in _torch_dropout_modules(module):
-            m.train()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        module.train(was_training)
+    with _TORCH_LOCK:
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        if dropout:
+            for m in _torch_dropout_modules(module):
+                m.train()
+        try:
+            with torch.no_grad():
+                yield
+        finally:
+            module.train(was_training)
 
 
 def _torch_batches(net, X):
@@ -133,12 +134,9 @@ def _torch_passes(net, X, n_samples, seed):
     )
     parts = []
     # fork_rng keeps the caller's global torch streams (CPU and the GPUs the
-    # network lives on) untouched by our seed.
-    with (
-        _TORCH_LOCK,
-        torch.random.fork_rng(devices=cuda),
-        _torch_mode(net, dropout=True),
-    ):
+    # network lives on) untouched by our seed; inside the pass's lock, so
+    # that no other pass seeds or restores them meanwhile.
+    with _torch_mode(net, dropout=True), torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         for Xi in _torch_batches(net, X):
             # All passes over one batch before the next: the data is loaded once.
@@ -149,11 +147,6 @@ def _torch_passes(net, X, n_samples, seed):
 
 
 def _torch_penultimate(net, X, layer):
-    with _TORCH_LOCK:
-        return _torch_hooked_penultimate(net, X, layer)
-
-
-def _torch_hooked_penultimate(net, X, layer):
     import torch
 
     module = net.module_
