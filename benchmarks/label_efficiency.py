@@ -16,7 +16,8 @@ Run from the repository root (the figures in docs/label-efficiency.md)::
     python benchmarks/label_efficiency.py --repeats 20 --n-jobs 2 \\
         --output label-efficiency.json --plot-dir docs/_static
 
-``--learners`` picks learners by name (see ``LEARNERS``), ``--datasets``
+``--learners`` picks learners by name (see ``LEARNERS``; ``VARIANTS`` are
+AdaptiveSampler's other self-training choices, run only when named), ``--datasets``
 datasets; ``--held-out`` runs a generated image set no setting of skal was chosen
 on; ``--reproduce-lu`` runs the breast-cancer table of Lu, Li & Lin
 (2023) instead (RBF SVM, 20 initial labels, a 40% test split, batches of 1,
@@ -129,6 +130,20 @@ LEARNERS = {
     },
 }
 
+#: AdaptiveSampler's self-training choices, run on request (``--learners``):
+#: one iteration for predictions only (the default before 2026-12-02), the
+#: iterated loop for predictions only, one iteration that also ranks.
+VARIANTS = {
+    "adaptive:st_once": lambda: AdaptiveSampler(_model(), self_training=SelfTraining()),
+    "adaptive:st_iterated": lambda: AdaptiveSampler(
+        _model(), self_training=SelfTraining(max_iter=10)
+    ),
+    "adaptive:st_in_rounds": lambda: AdaptiveSampler(
+        _model(), self_training=SelfTraining(in_rounds=True)
+    ),
+}
+KNOWN = {**LEARNERS, **VARIANTS}
+
 
 # ----------------------------------------------------------------- stats
 def _t_quantile(df):
@@ -232,7 +247,7 @@ def _curves(X, y, setting, learner_names, repeats, seed, n_jobs, **split):
     (budget, batch_size, n_initial); ``split`` goes to learning_curves."""
     budget, batch_size, n_initial = setting
     learners = {
-        key: LEARNERS[key]().set_params(batch_size=batch_size, n_initial=n_initial)
+        key: KNOWN[key]().set_params(batch_size=batch_size, n_initial=n_initial)
         for key in learner_names
     }
     with warnings.catch_warnings():
@@ -345,11 +360,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if "random" not in args.learners:
         args.learners = ["random", *args.learners]
-    unknown = set(args.learners) - set(LEARNERS)
+    unknown = set(args.learners) - set(KNOWN)
     if unknown and not args.reproduce_lu:
-        parser.error(
-            f"unknown learners {sorted(unknown)}; choose from {list(LEARNERS)}"
-        )
+        parser.error(f"unknown learners {sorted(unknown)}; choose from {list(KNOWN)}")
     start = time.perf_counter()
     if args.reproduce_lu:
         names = [n for n in args.learners if n in ("random", "uncertainty", "adaptive")]
