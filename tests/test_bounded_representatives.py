@@ -134,14 +134,16 @@ def test_typiclust_picks_what_it_picked_before(n, k, n_lab, max_clusters):
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("k", [1, 7, 40])
 def test_kmeans_representatives_pick_what_they_picked_before(sparse, k):
-    X = _pool(3000, seed=k, n_features=5)
+    X = _pool(9000, seed=k, n_features=5)
     if sparse:
         X = sp.csr_matrix(np.where(X > 0, X, 0.0))  # some zeros
     want = _kmeans_representatives_before(X, k, rs=k)
     np.testing.assert_array_equal(kmeans_representatives(X, k, random_state=k), want)
-    np.testing.assert_array_equal(
-        kmeans_representatives(_chunked(X, 512), k, random_state=k), want
-    )
+    # In chunks of 512 rows, or in one chunk (its distances a part at a time).
+    for size in (512, 10_000):
+        np.testing.assert_array_equal(
+            kmeans_representatives(_chunked(X, size), k, random_state=k), want
+        )
 
 
 # ------------------------------------------------- pools over 10^5 rows

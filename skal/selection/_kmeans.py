@@ -49,16 +49,11 @@ def fit_on_sample(model, rows, X_labeled=None):
     """
     from sklearn.metrics import pairwise_distances_argmin
 
-    from skal._data import stack_rows
-
     n = rows.shape[0]
     n_lab = 0 if X_labeled is None else X_labeled.shape[0]
     fit_rows = reference_rows(n + n_lab, MAX_FIT_ROWS)
-    in_pool = fit_rows[fit_rows < n]
-    parts = [rows.take(slice(None) if in_pool.shape[0] == n else in_pool)]
-    if n_lab:
-        parts.append(X_labeled[fit_rows[fit_rows >= n] - n])
-    model.fit(stack_rows(parts))
+    # The sample lives only during the fit, not during the assignment.
+    model.fit(_sample(rows, X_labeled, fit_rows))
     if fit_rows.shape[0] == n + n_lab:
         return model.labels_[:n], model.labels_[n:]
     labels, _ = nearest_centroids(rows, model.cluster_centers_)
@@ -67,22 +62,42 @@ def fit_on_sample(model, rows, X_labeled=None):
     return labels, pairwise_distances_argmin(X_labeled, model.cluster_centers_)
 
 
+def _sample(rows, X_labeled, fit_rows):
+    """The rows at ``fit_rows`` of ``rows`` followed by ``X_labeled``."""
+    from skal._data import stack_rows
+
+    n = rows.shape[0]
+    in_pool = fit_rows[fit_rows < n]
+    parts = [rows.take(slice(None) if in_pool.shape[0] == n else in_pool)]
+    if X_labeled is not None:
+        parts.append(X_labeled[fit_rows[fit_rows >= n] - n])
+    return stack_rows(parts)
+
+
 def own_center_distances(rows, labels, centers):
     """Each row's squared distance to its cluster's centroid, a chunk of rows
-    at a time (``|x|^2 - 2 x.c + |c|^2``, in float64)."""
+    at a time (``|x|^2 - 2 x.c + |c|^2``, in float64; row by row, so the
+    chunks do not change the values)."""
+    from sklearn.utils import gen_batches
     from sklearn.utils.extmath import row_norms
 
     dist = np.empty(rows.shape[0])
     for batch in rows.chunks():
-        X = rows.take(batch)
-        own = centers[labels[batch]]
-        if hasattr(X, "multiply"):
-            cross = np.asarray(X.multiply(own).sum(axis=1)).ravel()
-        else:
-            X = np.asarray(X, dtype=float)
-            cross = np.einsum("ij,ij->i", X, own)
-        dist[batch] = row_norms(X, squared=True) - 2 * cross
-        dist[batch] += row_norms(own, squared=True)
+        chunk = rows.take(batch)
+        if not hasattr(chunk, "multiply"):
+            chunk = np.asarray(chunk, dtype=float)
+        out = dist[batch]
+        # Each row's centroid, a few thousand rows at a time: a chunk of
+        # centroids and its temporaries would be three more chunks.
+        for part in gen_batches(chunk.shape[0], 4096):
+            X, own = chunk[part], centers[labels[batch][part]]
+            if hasattr(X, "multiply"):
+                cross = np.asarray(X.multiply(own).sum(axis=1)).ravel()
+            else:
+                cross = np.einsum("ij,ij->i", X, own)
+            out[part] = row_norms(X, squared=True) - 2 * cross
+            out[part] += row_norms(own, squared=True)
+        dist[batch] = out
     return dist
 
 

@@ -246,8 +246,8 @@ def _typicality(rows, members, references, n_neighbors):
     out = np.empty(members.shape[0])
     for batch in gen_batches(members.shape[0], 4096):
         D = pairwise_distances(rows.take(members[batch]), X_ref)
-        D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
-        out[batch] = -D.mean(axis=1)
+        D.partition(kk, axis=1)  # in place: no second 4096 x 1000 block
+        out[batch] = -D[:, 1 : kk + 1].mean(axis=1)
     return out
 
 
