@@ -31,6 +31,7 @@ from skal._pipeline import split_final, transform_to_final
 from skal._random import stream
 from skal._scan import is_dask_array, scan_top_k, scoring_chunk_rows
 from skal.selection import (
+    LazyRows,
     LinearRows,
     check_features,
     local_density,
@@ -47,6 +48,7 @@ __all__ = [
     "RowCache",
     "feature_chunks",
     "nearest_in_chunks",
+    "pool_rows",
     "values_in_chunks",
 ]
 
@@ -320,11 +322,13 @@ class NearestCache:
         return self._nearest
 
 
-def feature_chunks(X, *, width=None):
-    """Slices of rows of ``X`` to map into a feature space a chunk at a time:
-    a pool's features never exist all at once (a Pipeline head's transform of
-    10^6 rows would be a copy of the pool)."""
-    n = n_rows(X)
+def feature_chunks(X, *, width=None, n=None):
+    """Slices of rows of ``X`` (``n`` of them, all if None) to map into a
+    feature space a chunk at a time: a pool's features never exist all at
+    once (a Pipeline head's transform of 10^6 rows would be a copy of the
+    pool)."""
+    if n is None:
+        n = n_rows(X)
     if width is None:
         width = X.shape[1] if getattr(X, "ndim", 1) == 2 else 64
     return gen_batches(n, scoring_chunk_rows(n, 16 * max(int(width), 1)))
@@ -353,6 +357,19 @@ def values_in_chunks(fn, features_of, X):
     for batch in feature_chunks(X):
         out[batch] = fn(features_of(take_rows(X, batch)))
     return out
+
+
+def pool_rows(features_of, X, positions=None):
+    """The rows of ``X`` at ``positions`` (all if None) mapped by
+    ``features_of``, as :class:`~skal.selection.LazyRows` read in
+    :func:`feature_chunks`: for the selectors that read every row (k-means,
+    TypiClust) without a copy of the pool's features."""
+    n = n_rows(X) if positions is None else positions.shape[0]
+
+    def take(pos):
+        return features_of(take_rows(X, pos if positions is None else positions[pos]))
+
+    return LazyRows(take, n, chunks=lambda: feature_chunks(X, n=n))
 
 
 def density_reference(features_of, X, n_reference=1000):
@@ -396,7 +413,13 @@ class FeatureSpaceMixin:
             picked = self._cold_start_over_pool(pool, k, what)
             if picked is not None:
                 return picked, np.zeros(k)
-        feats = self._features(take_rows(pool.source, pool.candidates), what)
+        if self.cold_start in ("kmeans", "typiclust"):
+            # Read a chunk of rows at a time: no copy of the pool's features.
+            feats = pool_rows(
+                lambda rows: self._features(rows, what), pool.source, pool.candidates
+            )
+        else:
+            feats = self._features(take_rows(pool.source, pool.candidates), what)
         labeled = self._labeled_features(what)
         pos = representatives(
             feats,

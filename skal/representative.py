@@ -9,7 +9,6 @@ labels are very few.
 """
 
 import numpy as np
-from sklearn.metrics import pairwise_distances_argmin_min
 from sklearn.utils._param_validation import StrOptions
 
 from skal._data import n_rows, take_rows
@@ -18,7 +17,7 @@ from skal._docs import fill_doc
 from skal._features import (
     FEATURE_SPACES,
     density_reference,
-    feature_chunks,
+    pool_rows,
     values_in_chunks,
 )
 from skal._mixins import DeclaredClassesMixin, GeometryMixin
@@ -29,6 +28,7 @@ from skal.selection import (
     cover_clusters,
     kmeans_clusters,
     local_density,
+    nearest_centroids,
     nearest_distances,
     reference_rows,
     representatives,
@@ -220,13 +220,15 @@ class RepresentativeSampler(
 
         return self._row_values("local_density", compute)
 
-    def _density(self, pool):
+    def _density(self, pool, pos=None):
+        """The local density of the candidates (at ``pos`` only, if given:
+        a row's density depends on the row and the reference alone)."""
+        rows = pool.candidates if pos is None else pool.candidates[pos]
         if pool.remembered:
-            return self._pool_density()[pool.candidates]
+            return self._pool_density()[rows]
         reference = density_reference(self._features_of, self._pool.X)
         return local_density(
-            self._features_of(take_rows(pool.source, pool.candidates)),
-            reference=reference,
+            self._features_of(take_rows(pool.source, rows)), reference=reference
         )
 
     def _distance_space_fixed(self):
@@ -243,19 +245,14 @@ class RepresentativeSampler(
         features never exist all at once)."""
 
         def compute():
-            X = self._pool.X
+            rows = pool_rows(self._features_of, self._pool.X)
             sample = reference_rows(self._pool.n, _MAX_CLUSTERED_ROWS)
             _, _, centers = kmeans_clusters(
-                self._features_of(take_rows(X, sample)),
+                rows.take(sample),
                 self._n_clusters(),
                 random_state=stream(self._seed, "select", 0, 1),
             )
-            clusters = np.empty(self._pool.n, dtype=np.intp)
-            dist = np.empty(self._pool.n)
-            for batch in feature_chunks(X):
-                clusters[batch], dist[batch] = pairwise_distances_argmin_min(
-                    self._features_of(take_rows(X, batch)), centers
-                )
+            clusters, dist = nearest_centroids(rows, centers)
             return clusters, dist, centers
 
         return self._row_values("kmeans", compute)
@@ -306,7 +303,7 @@ class RepresentativeSampler(
     def _select(self, pool, k):
         if self.method == "kmeans" and pool.remembered:
             pos = self._cover(pool, k)
-            return pool.candidates[pos], self._density(pool)[pos]
+            return pool.candidates[pos], self._density(pool, pos)
         whole = self._whole_pool(pool) if self.method != "typiclust" else None
         if whole is not None:
             # k-center over the rows of the data given to fit, through the
@@ -327,12 +324,15 @@ class RepresentativeSampler(
             )
             values = nearest if self.method == "kcenter" else density
             return picked, values[picked]
-        feats = self._features_of(take_rows(pool.source, pool.candidates))
         nearest = None
         labeled = None
         if self.method in ("kcenter", "density"):
+            feats = self._features_of(take_rows(pool.source, pool.candidates))
             nearest = self._nearest(pool, self._what())
         else:
+            # k-means and TypiClust read a chunk of rows at a time: no copy
+            # of the pool's features.
+            feats = pool_rows(self._features_of, pool.source, pool.candidates)
             labeled = self._labeled_features(self._what())
         pos = representatives(
             feats,
@@ -348,7 +348,7 @@ class RepresentativeSampler(
     def _scores(self, pool, pos, nearest):
         if self.method == "kcenter":
             return nearest[pos]
-        return self._density(pool)[pos]
+        return self._density(pool, pos)
 
     def _score(self, X):
         if self.method == "kcenter":

@@ -20,7 +20,10 @@ and compute distances to one new pick at a time; nothing builds an
 :class:`LinearRows`, they measure distances through a linear map (an affine
 Pipeline head) without forming the mapped rows, and an ``available`` mask
 lets them select among some rows of a larger matrix (the unlabeled rows of
-the data given to ``fit``) without copying those rows out.
+the data given to ``fit``) without copying those rows out. k-means learns
+from at most 10^5 evenly spaced rows; given :class:`LazyRows` (features
+computed a batch of rows at a time), the k-means selectors and TypiClust
+read the pool a chunk at a time.
 """
 
 from skal.selection._density import (
@@ -29,13 +32,18 @@ from skal.selection._density import (
     local_density,
     reference_rows,
 )
-from skal.selection._distances import LinearRows, check_features, nearest_distances
+from skal.selection._distances import (
+    LazyRows,
+    LinearRows,
+    check_features,
+    nearest_centroids,
+    nearest_distances,
+)
 from skal.selection._diversity import cluster_diverse, kcenter_greedy, ranked_batch
+from skal.selection._kmeans import kmeans_clusters, kmeans_representatives
 from skal.selection._representatives import (
     REPRESENTATIVE_METHODS,
     cover_clusters,
-    kmeans_clusters,
-    kmeans_representatives,
     representatives,
     typiclust,
 )
@@ -49,6 +57,7 @@ from skal.selection._topk import (
 
 __all__ = [
     "REPRESENTATIVE_METHODS",
+    "LazyRows",
     "LinearRows",
     "check_features",
     "check_scores",
@@ -62,6 +71,7 @@ __all__ = [
     "kmeans_clusters",
     "kmeans_representatives",
     "local_density",
+    "nearest_centroids",
     "nearest_distances",
     "ranked_batch",
     "reference_rows",

@@ -152,7 +152,8 @@ def local_density(
         for batch in gen_batches(rows.shape[0], size):
             D = pairwise_distances(rows[batch], reference, metric=metric)
             if n_ref > 1:
-                D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
+                D.partition(kk, axis=1)  # in place: no second block
+                D = D[:, 1 : kk + 1]
             out[batch] = D.mean(axis=1)
         return out
 

@@ -12,6 +12,7 @@ from sklearn.utils import check_array
 from sklearn.utils.extmath import row_norms
 
 __all__ = [
+    "LazyRows",
     "LinearRows",
     "argmax_keyed",
     "check_available",
@@ -159,6 +160,97 @@ class LinearRows:
         np.maximum(d2, 0.0, out=d2)
         d2[j] = 0.0
         return np.sqrt(d2, out=d2)
+
+
+class LazyRows:
+    """Rows of a pool whose features are computed on demand, a batch of
+    positions at a time, for selectors that read every row but need few at
+    once (k-means assignment, TypiClust's typicality): the features of a
+    pool of 10^6 rows (a Pipeline head's transform of it) never exist all
+    at once.
+
+    Parameters
+    ----------
+    take : callable
+        ``take(positions) -> features``: the validated numeric features of
+        the rows at ``positions`` (an array of positions or a slice), the
+        same for a row whichever batch it comes in.
+    n_samples : int
+        Number of rows.
+    chunks : callable, default=None
+        ``chunks() -> iterable of slices`` covering ``range(n_samples)``:
+        the batches a selector reads every row in; slices of 4096 rows if
+        None.
+    n_features : int, default=None
+        Number of features; read off the first row if None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import LazyRows
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> rows = LazyRows(lambda positions: 10 * X[positions], 3)
+    >>> rows.shape, rows.take([2, 0]).ravel().tolist()
+    ((3, 1), [20.0, 0.0])
+    """
+
+    def __init__(self, take, n_samples, *, chunks=None, n_features=None):
+        self._take = take
+        self._n_samples = int(n_samples)
+        self._chunks = chunks
+        self._n_features = n_features
+
+    @classmethod
+    def of(cls, X, *, what):
+        """``X`` itself if it is LazyRows, else its validated rows."""
+        if isinstance(X, cls):
+            return X
+        X = check_features(X, what=what)
+        return cls(X.__getitem__, X.shape[0], n_features=X.shape[1])
+
+    @property
+    def shape(self):
+        if self._n_features is None:
+            self._n_features = self.take(slice(0, 1)).shape[1]
+        return (self._n_samples, self._n_features)
+
+    def take(self, positions):
+        """Features of the rows at ``positions``."""
+        return self._take(positions)
+
+    def chunks(self):
+        """Slices covering every row, the batches to read them in."""
+        if self._chunks is not None:
+            return self._chunks()
+        from sklearn.utils import gen_batches
+
+        return gen_batches(self._n_samples, 4096)
+
+
+def nearest_centroids(rows, centers):
+    """Each row's nearest centroid and its distance to it, a chunk of rows
+    at a time (:class:`LazyRows` or a matrix).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.selection import nearest_centroids
+    >>> X, centers = np.array([[0.0], [9.0]]), np.array([[10.0], [1.0]])
+    >>> labels, dist = nearest_centroids(X, centers)
+    >>> labels.tolist(), dist.tolist()
+    ([1, 0], [1.0, 1.0])
+    """
+    from sklearn.metrics import pairwise_distances_argmin_min
+
+    rows = LazyRows.of(rows, what="k-means assignment")
+    n = rows.shape[0]
+    labels = np.empty(n, dtype=np.intp)
+    dist = np.empty(n)
+    for batch in rows.chunks():
+        labels[batch], dist[batch] = pairwise_distances_argmin_min(
+            rows.take(batch), centers
+        )
+    return labels, dist
 
 
 class _MetricRows:

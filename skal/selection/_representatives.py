@@ -8,6 +8,7 @@ import numpy as np
 from skal._random import as_generator, draw_seed
 from skal.selection._density import local_density
 from skal.selection._distances import (
+    LazyRows,
     LinearRows,
     argmax_keyed,
     check_features,
@@ -15,130 +16,18 @@ from skal.selection._distances import (
     squared_norms,
 )
 from skal.selection._diversity import kcenter_greedy
+from skal.selection._kmeans import (
+    fit_on_sample,
+    kmeans_model,
+    kmeans_representatives,
+)
 
 __all__ = [
     "REPRESENTATIVE_METHODS",
     "cover_clusters",
-    "kmeans_clusters",
-    "kmeans_representatives",
     "representatives",
     "typiclust",
 ]
-
-
-def kmeans_representatives(X, k, *, random_state=None):
-    """Positions of ``k`` samples that represent ``X``: one per k-means cluster.
-
-    Each cluster contributes the sample nearest its centroid; larger clusters
-    come first. Needs no labels, so it serves as a cold start.
-
-    Parameters
-    ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Numeric features.
-    k : int
-        Number of representatives, at most ``n_samples``.
-    random_state : int, Generator or None
-        Seeds k-means.
-
-    Returns
-    -------
-    indices : ndarray of shape (k,)
-        Distinct positions into ``X``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skal.selection import kmeans_representatives
-    >>> X = np.array([[0.0], [0.1], [0.2], [10.0], [10.1], [10.2]])
-    >>> sorted(kmeans_representatives(X, 2, random_state=0).tolist())
-    [1, 4]
-    """
-    from sklearn.cluster import KMeans
-    from sklearn.utils.extmath import row_norms
-
-    n_samples = X.shape[0]
-    if not 1 <= k <= n_samples:
-        raise ValueError(f"k must be in [1, {n_samples}] for {n_samples} samples.")
-    seed = draw_seed(as_generator(random_state))
-    try:
-        km = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(X)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            "initial='kmeans' clusters the raw features of X, which must be "
-            f"numeric ({exc}). Use initial='random' for text or mixed data."
-        ) from exc
-    labels = km.labels_
-    own_center = km.cluster_centers_[labels]
-    if hasattr(X, "multiply"):
-        cross = np.asarray(X.multiply(own_center).sum(axis=1)).ravel()
-    else:
-        X = np.asarray(X, dtype=float)
-        cross = np.einsum("ij,ij->i", X, own_center)
-    dist = row_norms(X, squared=True) - 2 * cross + row_norms(own_center, squared=True)
-    # Sort by (cluster, distance): the first row of each cluster is its medoid-ish
-    # representative.
-    order = np.lexsort((dist, labels))
-    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
-    sizes = np.bincount(labels, minlength=k)[labels[first]]
-    return first[np.argsort(-sizes, kind="stable")]
-
-
-def kmeans_clusters(X, n_clusters, *, random_state=None):
-    """A k-means clustering of ``X``, to be reused across queries.
-
-    ``KMeans`` up to 50 clusters, ``MiniBatchKMeans`` above (as TypiClust
-    does), one initialisation.
-
-    Parameters
-    ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Numeric features.
-    n_clusters : int
-        Clipped to ``[1, n_samples]``.
-    random_state : int, Generator or None
-        Seeds k-means.
-
-    Returns
-    -------
-    clusters : ndarray of shape (n_samples,)
-        Each row's cluster.
-    dist : ndarray of shape (n_samples,)
-        Each row's squared distance to its cluster's centroid.
-    centers : ndarray of shape (n_clusters, n_features)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skal.selection import kmeans_clusters
-    >>> X = np.array([[0.0], [0.2], [10.0], [10.2]])
-    >>> clusters, dist, centers = kmeans_clusters(X, 2, random_state=0)
-    >>> bool(clusters[0] == clusters[1] != clusters[2] == clusters[3])
-    True
-    """
-    import warnings
-
-    from sklearn.cluster import KMeans, MiniBatchKMeans
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.utils.extmath import row_norms
-
-    X = check_features(X, what="k-means clustering")
-    n_clusters = int(min(max(n_clusters, 1), X.shape[0]))
-    kind = KMeans if n_clusters <= 50 else MiniBatchKMeans
-    seed = draw_seed(as_generator(random_state))
-    with warnings.catch_warnings():
-        # Duplicated rows give fewer distinct clusters: harmless here.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = kind(n_clusters=n_clusters, n_init=1, random_state=seed).fit(X)
-    clusters = model.labels_
-    centers = model.cluster_centers_
-    own = centers[clusters]
-    if hasattr(X, "multiply"):
-        cross = np.asarray(X.multiply(own).sum(axis=1)).ravel()
-    else:
-        cross = np.einsum("ij,ij->i", X, own)
-    dist = row_norms(X, squared=True) - 2 * cross + row_norms(own, squared=True)
-    return clusters, np.maximum(dist, 0.0), centers
 
 
 def cover_clusters(clusters, dist, centers, k, *, available=None, nearest=None):
@@ -243,14 +132,17 @@ def typiclust(
     with the smallest mean distance to its ``n_neighbors`` nearest
     neighbours within the cluster. With few labels, typical samples of
     every region beat uncertain ones: the model cannot yet tell where it is
-    uncertain. Distances in a cluster are measured against at most 1000 of
-    its members, a chunk of members at a time, and k-means learns from at
-    most 10^5 evenly spaced rows of a larger pool, so memory stays bounded
-    (beyond the features given).
+    uncertain. k-means learns from at most 10^5 evenly spaced rows of a
+    larger pool, every row then assigned to its nearest centroid a chunk at
+    a time; typicality is computed only in the clusters picked from (at
+    most ``k``), against at most 1000 members of each, a chunk of members
+    at a time. So memory stays a few vectors per row, and given
+    :class:`LazyRows` the pool's features never exist all at once.
 
     Parameters
     ----------
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or \
+            LazyRows
         The unlabeled pool.
     k : int
         Batch size, in ``[1, n_samples]``.
@@ -284,58 +176,40 @@ def typiclust(
     """
     import warnings
 
-    from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.metrics import pairwise_distances, pairwise_distances_argmin
-    from sklearn.utils import gen_batches
 
-    from skal._data import stack_rows
-    from skal.selection._density import reference_rows
     from skal.selection._distances import check_centers, check_k
 
-    X = check_features(X, what="typiclust")
-    n = X.shape[0]
+    rows = LazyRows.of(X, what="typiclust")
+    n = rows.shape[0]
     check_k(k, n)
-    X_labeled = check_centers(X, X_labeled, "typiclust")
+    X_labeled = check_centers(rows, X_labeled, "typiclust")
     n_lab = 0 if X_labeled is None else X_labeled.shape[0]
     rng = as_generator(random_state)
-    everything = X if X_labeled is None else stack_rows([X, X_labeled])
-    n_clusters = int(min(n_lab + k, max_clusters, everything.shape[0]))
-    kind = KMeans if n_clusters <= 50 else MiniBatchKMeans
-    # k-means learns from at most _MAX_FIT_ROWS evenly spaced rows of a
-    # larger pool (the same centroids, up to sampling), every row then
-    # assigned to its nearest centroid: scikit-learn's fit on 10^6 rows would
-    # allocate several copies of them.
-    fit_rows = reference_rows(everything.shape[0], _MAX_FIT_ROWS)
+    n_clusters = int(min(n_lab + k, max_clusters, n + n_lab))
+    model = kmeans_model(n_clusters, draw_seed(rng))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = kind(n_clusters=n_clusters, n_init=1, random_state=draw_seed(rng))
-        model.fit(everything[fit_rows])
-    if fit_rows.shape[0] == everything.shape[0]:
-        labels = model.labels_
-    else:
-        labels = pairwise_distances_argmin(everything, model.cluster_centers_)
-    pool_labels = labels[:n]
-    covered = np.bincount(labels[n:], minlength=n_clusters).astype(float)
+        pool_labels, labeled_labels = fit_on_sample(model, rows, X_labeled)
+    covered = np.bincount(labeled_labels, minlength=n_clusters).astype(float)
     size = np.bincount(pool_labels, minlength=n_clusters).astype(float)
     keys = rng.random(n)
-    typicality = np.full(n, -np.inf)
+    # The pool's rows by cluster, in increasing position within each.
+    by_cluster = np.argsort(pool_labels, kind="stable")
+    starts = np.r_[0, np.cumsum(np.bincount(pool_labels, minlength=n_clusters))]
+
+    def members_of(c):
+        return by_cluster[starts[c] : starts[c + 1]]
+
+    # Every cluster's references are drawn first, in cluster order (the
+    # stream the picks depend on); the typicality is then computed only for
+    # the clusters picked from, at most k of them.
+    references = {}
     for c in np.flatnonzero(size):
-        members = np.flatnonzero(pool_labels == c)
-        ref = members
-        if ref.shape[0] > 1000:
-            ref = np.sort(rng.choice(members, 1000, replace=False))
-        kk = min(int(n_neighbors), ref.shape[0] - 1)
-        if kk < 1:
-            typicality[members] = 0.0
-            continue
-        X_ref = X[ref]
-        # A chunk of members at a time: a cluster of 10^5 rows against 1000
-        # references would be a gigabyte at once.
-        for batch in gen_batches(members.shape[0], 4096):
-            D = pairwise_distances(X[members[batch]], X_ref)
-            D = np.partition(D, kk, axis=1)[:, 1 : kk + 1]
-            typicality[members[batch]] = -D.mean(axis=1)
+        members = members_of(c)
+        if members.shape[0] > 1000:
+            references[c] = np.sort(rng.choice(members, 1000, replace=False))
+    typicality = {}
     available = np.ones(n, dtype=bool)
     left = size.copy()
     chosen = np.empty(k, dtype=np.intp)
@@ -343,8 +217,14 @@ def typiclust(
         open_clusters = np.flatnonzero(left > 0)
         # Fewest labeled first, then the largest cluster.
         c = open_clusters[np.lexsort((-size[open_clusters], covered[open_clusters]))[0]]
-        members = np.flatnonzero((pool_labels == c) & available)
-        best = members[np.lexsort((-keys[members], -typicality[members]))[0]]
+        members = members_of(c)
+        if c not in typicality:
+            typicality[c] = _typicality(
+                rows, members, references.get(c, members), n_neighbors
+            )
+        free = available[members]
+        candidates = members[free]
+        best = candidates[np.lexsort((-keys[candidates], -typicality[c][free]))[0]]
         chosen[t] = best
         available[best] = False
         covered[c] += 1
@@ -352,10 +232,26 @@ def typiclust(
     return chosen
 
 
-REPRESENTATIVE_METHODS = ("kcenter", "kmeans", "density", "typiclust")
+def _typicality(rows, members, references, n_neighbors):
+    """Minus the mean distance of each member to its ``n_neighbors`` nearest
+    references (itself skipped), a chunk of members at a time: a cluster of
+    10^5 rows against 1000 references would be a gigabyte at once."""
+    from sklearn.metrics import pairwise_distances
+    from sklearn.utils import gen_batches
 
-#: typiclust fits k-means on at most this many rows.
-_MAX_FIT_ROWS = 100_000
+    kk = min(int(n_neighbors), references.shape[0] - 1)
+    if kk < 1:
+        return np.zeros(members.shape[0])
+    X_ref = rows.take(references)
+    out = np.empty(members.shape[0])
+    for batch in gen_batches(members.shape[0], 4096):
+        D = pairwise_distances(rows.take(members[batch]), X_ref)
+        D.partition(kk, axis=1)  # in place: no second 4096 x 1000 block
+        out[batch] = -D[:, 1 : kk + 1].mean(axis=1)
+    return out
+
+
+REPRESENTATIVE_METHODS = ("kcenter", "kmeans", "density", "typiclust")
 
 
 def representatives(
@@ -388,7 +284,8 @@ def representatives(
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        The pool.
+        The pool; :class:`LazyRows` for "kmeans" and "typiclust",
+        :class:`LinearRows` for "kcenter" and "density".
     k : int
         Batch size, in ``[1, n_samples]``.
     method : {"kcenter", "kmeans", "density", "typiclust"}, default="kcenter"
@@ -444,9 +341,9 @@ def representatives(
     if method == "typiclust":
         return typiclust(X, k, X_labeled=X_labeled, random_state=rng)
     if method == "kmeans":
-        return kmeans_representatives(
-            check_features(X, what="kmeans"), k, random_state=rng
-        )
+        if not isinstance(X, LazyRows):
+            X = check_features(X, what="kmeans")
+        return kmeans_representatives(X, k, random_state=rng)
     if method == "density":
         if not isinstance(X, LinearRows):
             X = check_features(X, what="density selection")
