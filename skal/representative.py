@@ -24,6 +24,7 @@ from skal._mixins import DeclaredClassesMixin, GeometryMixin
 from skal._random import stream
 from skal.base import BaseActiveLearner
 from skal.selection import (
+    MAX_FIT_ROWS,
     REPRESENTATIVE_METHODS,
     cover_clusters,
     kmeans_clusters,
@@ -38,10 +39,9 @@ from skal.self_training import SelfTrainingMixin
 __all__ = ["RepresentativeSampler"]
 
 # method="kmeans" clusters the pool once; labeling every row of n_samples x
-# n_clusters costs the most, so the clusters are capped, and k-means fits on
-# at most this many rows (a uniform spread of a larger pool).
+# n_clusters costs the most, so the clusters are capped (k-means fits on at
+# most MAX_FIT_ROWS rows, a uniform spread of a larger pool).
 _MAX_CLUSTERS = 1000
-_MAX_CLUSTERED_ROWS = 100_000
 
 
 @fill_doc
@@ -240,13 +240,13 @@ class RepresentativeSampler(
 
     def _clusters(self):
         """The k-means clustering of the data given to fit, fitted once: on
-        at most ``_MAX_CLUSTERED_ROWS`` evenly spaced rows, every row then
+        at most ``MAX_FIT_ROWS`` evenly spaced rows, every row then
         assigned to its nearest centroid a chunk at a time (a pool's
         features never exist all at once)."""
 
         def compute():
             rows = pool_rows(self._features_of, self._pool.X)
-            sample = reference_rows(self._pool.n, _MAX_CLUSTERED_ROWS)
+            sample = reference_rows(self._pool.n, MAX_FIT_ROWS)
             _, _, centers = kmeans_clusters(
                 rows.take(sample),
                 self._n_clusters(),

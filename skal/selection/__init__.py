@@ -40,7 +40,11 @@ from skal.selection._distances import (
     nearest_distances,
 )
 from skal.selection._diversity import cluster_diverse, kcenter_greedy, ranked_batch
-from skal.selection._kmeans import kmeans_clusters, kmeans_representatives
+from skal.selection._kmeans import (
+    MAX_FIT_ROWS,
+    kmeans_clusters,
+    kmeans_representatives,
+)
 from skal.selection._representatives import (
     REPRESENTATIVE_METHODS,
     cover_clusters,
@@ -56,6 +60,7 @@ from skal.selection._topk import (
 )
 
 __all__ = [
+    "MAX_FIT_ROWS",
     "REPRESENTATIVE_METHODS",
     "LazyRows",
     "LinearRows",
