@@ -7,6 +7,8 @@ options, picks the task, the model and the score, and reports.
 
 import sys
 
+from skal._cli_args import fraction, positive_int
+
 __all__ = ["add_compare"]
 
 DEFAULT_LEARNERS = {
@@ -88,23 +90,25 @@ def add_compare(subparsers):
         "balanced_accuracy, f1_macro, r2, ...) or rmse / mae for regression "
         "(as negative errors: higher is better) (default: accuracy; r2)",
     )
-    parser.add_argument("--budget", type=int, default=200, help="labels (200)")
+    parser.add_argument("--budget", type=positive_int, default=200, help="labels (200)")
     parser.add_argument(
-        "--batch-size", type=int, default=20, help="labels per round (20)"
+        "--batch-size", type=positive_int, default=20, help="labels per round (20)"
     )
     parser.add_argument(
         "--n-initial",
-        type=int,
+        type=positive_int,
         default=20,
         help="labels bought in the first round (20)",
     )
-    parser.add_argument("--repeats", type=int, default=10, help="seeded runs (10)")
     parser.add_argument(
-        "--test-size", type=float, default=0.25, help="test fraction (0.25)"
+        "--repeats", type=positive_int, default=10, help="seeded runs (10)"
+    )
+    parser.add_argument(
+        "--test-size", type=fraction, default=0.25, help="test fraction (0.25)"
     )
     parser.add_argument(
         "--max-samples",
-        type=int,
+        type=positive_int,
         help="subsample the dataset to this many rows (stratified for "
         "classification) first",
     )

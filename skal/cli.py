@@ -10,6 +10,7 @@ This module only parses arguments and dispatches; the work lives in
 import argparse
 import sys
 
+from skal._cli_args import positive_int
 from skal._cli_compare import add_compare
 
 __all__ = ["main"]
@@ -59,9 +60,11 @@ def _add_label(subparsers):
         choices=("margin", "least_confidence", "ratio", "entropy", "random"),
         help="which row to ask next (default: %(default)s)",
     )
-    parser.add_argument("--batch-size", type=int, default=1, help="rows per round (1)")
     parser.add_argument(
-        "--budget", type=int, help="labels to give, all sessions together"
+        "--batch-size", type=positive_int, default=1, help="rows per round (1)"
+    )
+    parser.add_argument(
+        "--budget", type=positive_int, help="labels to give, all sessions together"
     )
     parser.add_argument(
         "--export",

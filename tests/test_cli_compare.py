@@ -199,3 +199,39 @@ def test_compare_a_classifier_gets_no_regression_learner(capsys):
     argv = ["compare", "--dataset", "iris", *SMALL, "--repeats", "1"]
     assert main([*argv, "--plot", "none", "--learners", "std"]) == 2
     assert "'std' is a regression learner" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--budget", "-5", "must be a whole number of at least 1, got '-5'"),
+        ("--batch-size", "0", "must be a whole number of at least 1, got '0'"),
+        ("--n-initial", "two", "must be a whole number of at least 1, got 'two'"),
+        ("--repeats", "2.5", "must be a whole number of at least 1, got '2.5'"),
+        ("--max-samples", "0", "must be a whole number of at least 1, got '0'"),
+        (
+            "--test-size",
+            "1.5",
+            "must be a number between 0 and 1 (exclusive), got '1.5'",
+        ),
+    ],
+)
+def test_compare_refuses_bad_numbers_before_any_work(option, value, message, capsys):
+    # Refused by argparse, naming the option, before the dataset is even
+    # loaded (no header line on stdout).
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", option, value])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"argument {option}: {message}" in captured.err
+
+
+@pytest.mark.parametrize("option", ["--batch-size", "--budget"])
+def test_label_refuses_a_batch_or_budget_below_one(option, tmp_path, capsys):
+    csv = tmp_path / "rows.csv"
+    csv.write_text("text,label\nhello,\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["label", str(csv), "--classes", "a,b", option, "0"])
+    assert exc.value.code == 2
+    assert f"argument {option}: must be a whole number" in capsys.readouterr().err
