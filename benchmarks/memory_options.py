@@ -190,6 +190,7 @@ def main(argv=None):
         "round MiB",
         "round bytes / row",
         "round / pool",
+        "first query s",
         "round s",
         "RSS MiB",
     ]
@@ -201,7 +202,7 @@ def main(argv=None):
         print(
             f"| {name} | {r['fit'] / 2**20:.1f} | {r['query'] / 2**20:.1f} | "
             f"{r['round'] / 2**20:.1f} | {peak / args.n:.0f} | "
-            f"{peak / r['pool_bytes']:.2f} | {r['round_s']:.1f} | "
+            f"{peak / r['pool_bytes']:.2f} | {r['query_s']:.1f} | {r['round_s']:.1f} | "
             f"{r['maxrss'] / 2**20:.0f} |"
         )
     if args.json:
