@@ -450,3 +450,23 @@ def test_normalized_reads_classes_and_members_from_the_values():
     )
     # Vote fractions carry no member count: the bound is log K.
     np.testing.assert_allclose(MEASURES["vote_entropy"].normalized([[0.5, 0.5]]), [1])
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+def test_fused_margin_equals_the_plain_path_bit_for_bit(layout, n_classes):
+    # The fused pass copies each block of rows class by class: the values
+    # must be those of check_proba then margin_core, whatever the memory
+    # layout of the probabilities, across several blocks.
+    from skal.scoring._measures import margin_core
+
+    rng = np.random.default_rng(n_classes)
+    proba = rng.dirichlet(np.ones(n_classes), size=2 * 8192 + 5)
+    if layout == "F":
+        proba = np.asfortranarray(proba)
+    elif layout == "strided":
+        wide = np.zeros((proba.shape[0], 2 * n_classes))
+        wide[:, ::2] = proba
+        proba = wide[:, ::2]
+    expected = margin_core(check_proba(proba))
+    np.testing.assert_array_equal(checked_margin_core(proba), expected)

@@ -27,10 +27,19 @@ __all__ = [
 _TOP_TWO_BLOCK = 8192
 
 
-def _top_two_block(block, top, runner_up, tmp, total=None):
+def _top_two_block(block, top, runner_up, tmp, total=None, columns=None):
     """Largest and second largest of each row of ``block`` (2 classes or
     more) into ``top`` and ``runner_up``; with ``total``, the row sums too,
-    accumulated one class column at a time while the block is in cache."""
+    accumulated one class column at a time while the block is in cache.
+
+    With ``columns`` (an ``(n_classes, len(block))`` buffer), the block is
+    first copied there class by class: each pass then reads one contiguous
+    row of the buffer instead of a strided column of the block (the same
+    operations in the same order, so the same values to the bit).
+    """
+    if columns is not None:
+        np.copyto(columns, block.T)
+        block = columns.T
     np.maximum(block[:, 0], block[:, 1], out=top)
     np.minimum(block[:, 0], block[:, 1], out=runner_up)
     if total is not None:
@@ -55,7 +64,9 @@ def top_two(proba):
     # values; blocks of rows keep those passes in cache.
     first = np.empty(n_samples)
     second = np.empty(n_samples)
-    tmp = np.empty(min(n_samples, _TOP_TWO_BLOCK))
+    size = min(n_samples, _TOP_TWO_BLOCK)
+    tmp = np.empty(size)
+    columns = np.empty((n_classes, size)) if n_classes > 2 else None
     for start in range(0, n_samples, _TOP_TWO_BLOCK):
         stop = min(start + _TOP_TWO_BLOCK, n_samples)
         _top_two_block(
@@ -63,6 +74,7 @@ def top_two(proba):
             first[start:stop],
             second[start:stop],
             tmp[: stop - start],
+            columns=None if columns is None else columns[:, : stop - start],
         )
     return first, second
 
@@ -111,6 +123,8 @@ def checked_margin_core(proba, *, n_classes=None, source="proba"):
     out = np.empty(n_samples)
     size = min(n_samples, _TOP_TWO_BLOCK)
     runner_up, tmp, total = np.empty(size), np.empty(size), np.empty(size)
+    # Two columns are read once each: nothing for a copy to save.
+    columns = np.empty((k, size)) if k > 2 else None
     doubtful = False
     # Broken probabilities (NaN, inf, huge values) are refused by check_proba
     # below, with its own error, not with warnings from the arithmetic.
@@ -119,7 +133,8 @@ def checked_margin_core(proba, *, n_classes=None, source="proba"):
             stop = min(start + _TOP_TWO_BLOCK, n_samples)
             m = stop - start
             block, top = proba[start:stop], out[start:stop]
-            _top_two_block(block, top, runner_up[:m], tmp[:m], total[:m])
+            cols = None if columns is None else columns[:, :m]
+            _top_two_block(block, top, runner_up[:m], tmp[:m], total[:m], cols)
             # 1 - (first - second): margin_core's operations, in place.
             np.subtract(top, runner_up[:m], out=top)
             np.subtract(1.0, top, out=top)
@@ -128,7 +143,10 @@ def checked_margin_core(proba, *, n_classes=None, source="proba"):
                     np.subtract(total[:m], 1.0, out=total[:m]), out=tmp[:m]
                 )
                 # Written so that NaN (which compares False) is doubtful.
-                doubtful = not (deviation.max() <= bound and block.min() >= -PROBA_ATOL)
+                doubtful = not (
+                    deviation.max() <= bound
+                    and (block if cols is None else cols).min() >= -PROBA_ATOL
+                )
     if doubtful:
         check_proba(proba, n_classes=n_classes, source=source)
     return out
