@@ -4,22 +4,20 @@ For one pool size (``--n``, 10^5 and 10^6 in docs/performance.md), in one
 process with 1 BLAS thread, with the query of ``query_speed.py`` (margin,
 LogisticRegression, 20 features, 10 classes, batch 100):
 
-1. **Stages.** skal's query path is replayed stage by stage on the very chunks
-   skal scores (their sizes are recorded from the estimator's calls during a
-   real query), with the same functions, and each stage is timed: the
-   estimator's ``predict_proba`` per chunk, ``check_proba`` (row sums,
-   minimum, tolerance), ``top_two``, the margin arithmetic,
-   ``check_scores``, the tie-break key draws, the running-top-k bookkeeping
-   (positions, concatenations) and ``top_k_keyed``. The replay must choose
-   skal's batch (checked) and take skal's time (printed side by side).
+1. **Stages.** skal's query path (``skal._scan._local_top_k`` with the margin
+   scorer) is replayed stage by stage on the very chunks skal scores (their
+   sizes are recorded from the estimator's calls during a real query), with
+   the same functions, and each stage is timed: the estimator's
+   ``predict_proba`` per chunk, ``checked_margin_core`` (the probability
+   check, top two and margin in one pass), the running threshold (the rows
+   that reach the ``k``-th kept score), the tie-break keys of those rows
+   only, and the merge (concatenations and ``top_k_keyed``). The replay must
+   choose skal's batch (checked) and take skal's time (printed side by side).
 2. **Variants**, each timed as a whole call: the floor (``predict_proba`` on
    the whole pool), skal's query, the prototype of ``margin_prototype.py`` at
    several chunk sizes, and, on one chunk's probabilities, ``top_two``
    against ``np.partition(axis=1)`` and ``check_proba``, and the plain
-   ``margin_core(check_proba(...))`` against ``checked_margin_core``, the
-   one-pass check and margin that skal's margin query runs per chunk since
-   commit 20e1cf5 (the stage replay of item 1 is the plain path: its
-   ``check_proba`` and ``top_two`` stages are what that pass fuses).
+   ``margin_core(check_proba(...))`` against ``checked_margin_core``.
 3. ``--cprofile``: cProfile of skal's query, the functions by own time.
 
 Every call starts in the same state (``_runner.reset``, ``--state`` as in
@@ -74,18 +72,14 @@ from skal.scoring._measures import (  # noqa: E402
     margin_core,
     top_two,
 )
-from skal.selection import check_scores, top_k_keyed  # noqa: E402
+from skal.selection import top_k_keyed  # noqa: E402
 
 STAGES = [
     ("predict_proba", "the estimator, chunk by chunk (floor work)"),
-    ("check_proba", "check_proba: sum(axis=-1), min(), tolerance"),
-    ("top_two", "top_two: running (first, second) per row"),
-    ("arith", "margin: 1.0 - (first - second), two temporaries"),
-    ("check_scores", "check_scores: asarray, isfinite(scores).all()"),
-    ("keys", "tie-break keys: KeyStream.draw(start, chunk)"),
-    ("bookkeeping", "np.arange positions + 3 concatenations per chunk"),
-    ("top_k", "top_k_keyed: partition, flatnonzero, lexsort"),
-    ("gather", "best_idx[keep] etc. per chunk"),
+    ("margin", "checked_margin_core: probability check + top two + margin, fused"),
+    ("threshold", "rows reaching the k-th kept score: flatnonzero, partition"),
+    ("keys", "tie-break keys of those rows: KeyStream.draw_at"),
+    ("merge", "concatenations, top_k_keyed, gather of the kept rows"),
 ]
 
 
@@ -102,7 +96,8 @@ class RecordingProba:
 
 
 def replay(predict_proba, X, chunks, k, keys, n_classes, source, clock):
-    """skal's chunked margin top-k, stage by stage; adds seconds to ``clock``."""
+    """skal's chunked margin top-k (``skal._scan._local_top_k`` with the
+    margin scorer), stage by stage; adds seconds to ``clock``."""
     # CPU time of this thread (1 BLAS thread: the estimator's work included):
     # what other processes take of the core does not count.
     now = time.thread_time
@@ -115,38 +110,37 @@ def replay(predict_proba, X, chunks, k, keys, n_classes, source, clock):
         t0 = now()
         proba = predict_proba(X[start:stop])
         t1 = now()
-        proba = check_proba(proba, n_classes=n_classes, source=source)
-        t2 = now()
-        first, second = top_two(proba)
+        scores = checked_margin_core(proba, n_classes=n_classes, source=source)
         # Each temporary dies where it dies in skal (the chunk's probabilities
         # when the scorer returns): which memory the next chunk reuses matters.
         del proba
-        t3 = now()
-        scores = 1.0 - (first - second)
-        del first, second
-        t4 = now()
-        scores = check_scores(scores)
         if scores.shape[0] != rows:
             raise ValueError("wrong number of scores")
+        t2 = now()
+        if best_scores.shape[0] == k:
+            hit = np.flatnonzero(scores >= best_scores[-1])
+        else:
+            hit = np.arange(rows)
+        if best_scores.shape[0] + hit.shape[0] > k:
+            both = np.concatenate([best_scores, scores[hit]])
+            kth = np.partition(both, both.shape[0] - k)[both.shape[0] - k]
+            hit = hit[scores[hit] >= kth]
+        t3 = now()
+        hit_keys = keys.draw_at(hit + start)
+        t4 = now()
+        if hit.shape[0]:
+            idx = np.concatenate([best_idx, hit + start])
+            scores = np.concatenate([best_scores, scores[hit]])
+            all_keys = np.concatenate([best_keys, hit_keys])
+            keep = top_k_keyed(scores, all_keys, k)
+            best_idx, best_scores = idx[keep], scores[keep]
+            best_keys = all_keys[keep]
+        del scores, hit, hit_keys
         t5 = now()
-        chunk_keys = keys.draw(start, rows)
-        t6 = now()
-        idx = np.concatenate([best_idx, np.arange(start, stop)])
-        scores = np.concatenate([best_scores, scores])
-        all_keys = np.concatenate([best_keys, chunk_keys])
-        t7 = now()
-        keep = top_k_keyed(scores, all_keys, k)
-        t8 = now()
-        best_idx, best_scores, best_keys = idx[keep], scores[keep], all_keys[keep]
-        del idx, scores, all_keys, keep, chunk_keys
-        t9 = now()
-        for name, dt in zip(
-            (s for s, _ in STAGES),
-            (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6, t8 - t7),
-            strict=False,
+        for (name, _), dt in zip(
+            STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True
         ):
             clock[name] = clock.get(name, 0.0) + dt
-        clock["gather"] = clock.get("gather", 0.0) + (t9 - t8)
         start = stop
     return best_idx
 

@@ -88,6 +88,11 @@ def stream(seed, purpose, *keys):
     return np.random.Generator(np.random.PCG64(words))
 
 
+#: One ``advance`` and one single draw cost about as much as this many keys
+#: drawn in a row (0.8 us against 2 ns a key, measured with numpy 2.4).
+_SEEK_COST = 400
+
+
 class KeyStream:
     """Tie-break keys of a pool: key ``j`` is draw ``j`` of one PCG64 stream.
 
@@ -113,6 +118,36 @@ class KeyStream:
         bit_generator = np.random.PCG64(self._words)
         bit_generator.advance(int(start))
         return np.random.Generator(bit_generator).random(int(size))
+
+    def draw_at(self, positions):
+        """The keys of increasing ``positions``: ``draw(0, n)[positions]``
+        without drawing the keys between them where they are sparse.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> keys = KeyStream(seed=3, round=0)
+        >>> np.array_equal(keys.draw_at([2, 900]), keys.draw(0, 901)[[2, 900]])
+        True
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        if positions.shape[0] == 0:
+            return np.empty(0)
+        first = int(positions[0])
+        span = int(positions[-1]) - first + 1
+        if positions.shape[0] * _SEEK_COST >= span:
+            return self.draw(first, span)[positions - first]
+        # A query's later chunks keep a handful of rows each: seeking to
+        # each one costs less than drawing the whole chunk's keys.
+        bit_generator = np.random.PCG64(self._words)
+        generator = np.random.Generator(bit_generator)
+        keys = np.empty(positions.shape[0])
+        at = 0
+        for i, position in enumerate(positions.tolist()):
+            bit_generator.advance(position - at)
+            keys[i] = generator.random()
+            at = position + 1
+        return keys
 
 
 def reseed(estimator, rng):

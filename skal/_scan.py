@@ -188,23 +188,26 @@ def _local_top_k(score_at, rows, start, k, keys, chunk_size):
     for batch in gen_batches(n, max(int(chunk_size), 1)):
         lo, hi = start + batch.start, start + batch.stop
         scores = _checked(score_at, take_rows(rows, batch), lo, hi - lo)
-        # Every chunk draws its own keys, whatever it keeps of them: the keys
-        # stay a function of the positions.
-        chunk_keys = keys.draw(lo, hi - lo)
-        if 0 < k == best_idx.shape[0]:
-            # A sample below the k-th kept score cannot enter the batch; one
-            # tied with it can, by its key. Only those are merged, in their
-            # order, so the merge sees what it saw with the whole chunk less
-            # rows it would not keep.
+        if k == 0:
+            continue
+        # Only a sample whose score reaches the k-th best of the kept ones
+        # and this chunk can enter the batch (one tied with it can, by its
+        # key); the others are dropped before their keys are drawn. Keys are
+        # a function of positions, so what is kept is what a whole-pool
+        # top-k keeps.
+        if best_scores.shape[0] == k:
             hit = np.flatnonzero(scores >= best_scores[-1])
-            if hit.shape[0] == 0:
-                continue
-            idx, scores, chunk_keys = hit + lo, scores[hit], chunk_keys[hit]
         else:
-            idx = np.arange(lo, hi)
-        idx = np.concatenate([best_idx, idx])
-        scores = np.concatenate([best_scores, scores])
-        all_keys = np.concatenate([best_keys, chunk_keys])
+            hit = np.arange(scores.shape[0])
+        if best_scores.shape[0] + hit.shape[0] > k:
+            both = np.concatenate([best_scores, scores[hit]])
+            kth = np.partition(both, both.shape[0] - k)[both.shape[0] - k]
+            hit = hit[scores[hit] >= kth]
+        if hit.shape[0] == 0:
+            continue
+        idx = np.concatenate([best_idx, hit + lo])
+        scores = np.concatenate([best_scores, scores[hit]])
+        all_keys = np.concatenate([best_keys, keys.draw_at(hit + lo)])
         keep = top_k_keyed(scores, all_keys, k)
         best_idx, best_scores, best_keys = idx[keep], scores[keep], all_keys[keep]
     return best_idx, best_scores, best_keys

@@ -8,6 +8,8 @@ decide. No timing here: see benchmarks/ and docs/performance.md.
 import numpy as np
 import pytest
 import sklearn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from joblib import parallel_config
 from sklearn.linear_model import LogisticRegression
 
@@ -98,6 +100,28 @@ def test_key_stream_equals_sequential_draws():
     expected = keys.draw(0, 1000)
     np.testing.assert_array_equal(keys.draw(357, 100), expected[357:457])
     assert not np.array_equal(KeyStream(11, 4).draw(0, 10), expected[:10])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    positions=st.lists(st.integers(0, 5 * 10**5), max_size=40, unique=True),
+    start=st.integers(0, 10**9),
+    seed=st.integers(0, 2**16),
+)
+def test_keys_drawn_at_positions_are_the_sequential_ones(positions, start, seed):
+    # Sparse positions seek to each key, dense ones draw their whole span:
+    # both must give key j of the stream.
+    keys = KeyStream(seed=seed, round=1)
+    at = start + np.sort(np.asarray(positions, dtype=np.int64))
+    got = keys.draw_at(at)
+    want = [keys.draw(int(j), 1)[0] for j in at]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_keys_of_a_dense_run_are_drawn_at_once():
+    keys = KeyStream(seed=5, round=0)
+    at = np.arange(100, 3100, 3)
+    np.testing.assert_array_equal(keys.draw_at(at), keys.draw(0, 3100)[at])
 
 
 def _scorer(scores):
